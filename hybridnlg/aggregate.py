@@ -1,0 +1,65 @@
+"""Aggregation: adjacent segments about the same subject merge into one segment with all their facts."""
+
+from __future__ import annotations
+
+from .plan import Plan
+from .types import Segment
+
+
+def _mergeable(a: Segment, b: Segment) -> bool:
+    return (
+        a.aggregate
+        and b.aggregate
+        and a.subject is not None
+        and a.subject == b.subject
+        and a.section == b.section
+        and a.paragraph == b.paragraph
+        and a.realizer == b.realizer
+        and a.record_index == b.record_index
+        and not set(a.facts) & set(b.facts)
+    )
+
+
+def _merge(group: list[Segment]) -> Segment:
+    if len(group) == 1:
+        return group[0]
+    first = group[0]
+    facts = {name: fact for seg in group for name, fact in seg.facts.items()}
+    context = {k: v for seg in reversed(group) for k, v in seg.context.items()}
+    context["ref"] = first.context.get("ref")
+    merged_id = "+".join(seg.id for seg in group)
+    options: dict[str, dict] = {}
+    for seg in reversed(group):
+        for realizer, opts in seg.options.items():
+            options.setdefault(realizer, {}).update(opts)
+    return Segment(
+        id=merged_id,
+        spec_id=merged_id,
+        record_index=first.record_index,
+        facts=facts,
+        context=context,
+        template=None,
+        realizer=first.realizer,
+        options=options,
+        section=first.section,
+        paragraph=first.paragraph,
+        subject=first.subject,
+        aggregate=True,
+        parts=list(group),
+        notes=[f"aggregated {len(group)} segments about {first.subject}: {', '.join(s.id for s in group)}"],
+    )
+
+
+def aggregate(plan: Plan) -> Plan:
+    merged: list[Segment] = []
+    group: list[Segment] = []
+    for seg in plan.segments:
+        if group and all(_mergeable(other, seg) for other in group):
+            group.append(seg)
+            continue
+        if group:
+            merged.append(_merge(group))
+        group = [seg]
+    if group:
+        merged.append(_merge(group))
+    return plan.with_segments(merged)

@@ -1,0 +1,242 @@
+"""The configuration: pydantic models (extra keys forbidden) and loading from YAML/JSON with located errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ConfigError
+
+OutputFormat = Literal["text", "markdown", "html", "json"]
+OnFailure = Literal["template", "drop", "raise"]
+ComputeOp = Literal["difference", "percent_change", "trend", "ratio", "sum"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ComputedFact(Strict):
+    """A fact computed from two data paths, e.g. `{op: percent_change, of: [revenue, revenue_prev]}`."""
+
+    op: ComputeOp
+    of: list[str] = Field(min_length=1, description="Data paths of the operands (new value first).")
+    digits: int = Field(1, ge=0, le=10, description="Rounding of the result.")
+    threshold: float = Field(
+        0.0, ge=0, description="For `trend`: relative change (in percent) below which the trend is 'flat'."
+    )
+
+
+class SegmentSpec(Strict):
+    """One content segment of the document."""
+
+    id: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")
+    template: str | None = Field(None, description="Jinja2 template file (in the template folders) or inline text.")
+    facts: list[str] | dict[str, str] = Field(
+        default_factory=list,
+        description="Facts to express: data paths (`region.revenue`) or {name: path}. Computed fact names are allowed.",
+    )
+    when: str | None = Field(None, description="Jinja2 expression over the record; the segment is planned when true.")
+    realizer: str = Field("template", description="template | gpt2 | auto | any registered realizer name.")
+    fallback: list[str] | None = Field(None, description="Realizers to try, in order, when no candidate passes.")
+    foreach: str | None = Field(None, description="Data path of a list: one segment per item.")
+    as_: str = Field("item", alias="as", description="Variable name of the current item in `foreach`.")
+    compute: dict[str, ComputedFact] = Field(default_factory=dict)
+    section: str | None = None
+    paragraph: int = Field(0, ge=0, description="Segments with the same paragraph number in a section share a paragraph.")
+    subject: str | None = Field(None, description="Entity (key of `entities`) the segment is about.")
+    aggregate: bool = Field(False, description="Merge with adjacent aggregatable segments about the same subject.")
+    verbatim: list[str] = Field(default_factory=list, description="Facts neural realizers must copy verbatim.")
+    options: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Per-realizer options for this segment, e.g. {gpt2: {format: data}}."
+    )
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    def fact_paths(self) -> dict[str, str]:
+        if isinstance(self.facts, dict):
+            return dict(self.facts)
+        return {path.rsplit(".", 1)[-1].split("[", 1)[0]: path for path in self.facts}
+
+
+class EntitySpec(Strict):
+    """How to refer to an entity: full form on first mention, short form or pronoun after."""
+
+    name: str = Field(description="Jinja2 expression or data path giving the full name, e.g. `name`.")
+    short: str | None = Field(None, description="Jinja2 expression for later mentions (default: the pronoun).")
+    pronoun: str | None = Field("it", description="Pronoun for later mentions when no short form is given.")
+
+
+class SectionSpec(Strict):
+    id: str
+    title: str | None = Field(None, description="Heading; a Jinja2 expression string rendered with the record.")
+
+
+class DocumentSpec(Strict):
+    title: str | None = Field(None, description="Document title; Jinja2 text rendered with the record.")
+    sections: list[SectionSpec] = Field(default_factory=list)
+
+
+class OutputSpec(Strict):
+    format: OutputFormat = "text"
+
+
+class DecisionSpec(Strict):
+    prefer: list[str] = Field(
+        default_factory=lambda: ["gpt2", "template"],
+        description="Realizer preference among passing candidates (earlier wins a tie within `margin`).",
+    )
+    margin: float = Field(0.2, ge=0, le=1, description="Score gap the preferred realizer may lose by and still win.")
+    on_failure: OnFailure = Field(
+        "template", description="When nothing passes: publish the template text flagged, drop the segment, or raise."
+    )
+
+
+class EngineConfig(Strict):
+    """The whole configuration of an engine."""
+
+    templates: str | list[str] | None = Field(None, description="Template folder(s), relative to the config file.")
+    locale: str = "en_US"
+    seed: int = 0
+    output: OutputSpec = Field(default_factory=OutputSpec)
+    document: DocumentSpec = Field(default_factory=DocumentSpec)
+    entities: dict[str, EntitySpec] = Field(default_factory=dict)
+    segments: list[SegmentSpec] = Field(min_length=1)
+    plugins: list[str] = Field(default_factory=list, description="Python files with hook implementations.")
+    realizers: dict[str, dict[str, Any]] = Field(default_factory=dict, description="Settings per realizer name.")
+    validators: dict[str, dict[str, Any]] | None = Field(
+        None, description="Validators to run with their settings; default: every registered validator."
+    )
+    decision: DecisionSpec = Field(default_factory=DecisionSpec)
+    lexicon: dict[str, dict[str, list[str]]] = Field(
+        default_factory=dict, description="Slot -> value -> paraphrases, used by validators."
+    )
+    lexicon_files: list[str] = Field(default_factory=list, description="YAML lexicon files, relative to the config.")
+
+    @field_validator("segments")
+    @classmethod
+    def _unique_ids(cls, segments: list[SegmentSpec]) -> list[SegmentSpec]:
+        seen: set[str] = set()
+        for spec in segments:
+            if spec.id in seen:
+                raise ValueError(f"duplicate segment id '{spec.id}': segment ids must be unique")
+            seen.add(spec.id)
+        return segments
+
+    @model_validator(mode="after")
+    def _known_references(self) -> EngineConfig:
+        sections = {s.id for s in self.document.sections}
+        for spec in self.segments:
+            if spec.section and sections and spec.section not in sections:
+                raise ValueError(
+                    f"segment '{spec.id}': unknown section '{spec.section}'. Available: {', '.join(sorted(sections))}"
+                )
+            if spec.subject and spec.subject not in self.entities:
+                known = ", ".join(sorted(self.entities)) or "(none declared under `entities`)"
+                raise ValueError(f"segment '{spec.id}': unknown subject '{spec.subject}'. Available: {known}")
+        return self
+
+    def template_dirs(self, base: Path) -> list[Path]:
+        folders = [self.templates] if isinstance(self.templates, str) else list(self.templates or [])
+        return [(base / folder).resolve() for folder in folders]
+
+
+def _location(loc: tuple[Any, ...], raw: Any) -> str:
+    """`segments[0].realizer`, naming segments by id where the raw data lets us."""
+    parts: list[str] = []
+    node = raw
+    for key in loc:
+        if isinstance(key, int):
+            label = f"[{key}]"
+            if isinstance(node, list) and key < len(node) and isinstance(node[key], dict) and "id" in node[key]:
+                label = f"[{key}] (id={node[key]['id']})"
+            parts.append(label)
+            node = node[key] if isinstance(node, list) and key < len(node) else None
+        else:
+            parts.append(("." if parts else "") + str(key))
+            node = node.get(key) if isinstance(node, dict) else None
+    return "".join(parts) or "(top level)"
+
+
+def _line_of(loc: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> int | None:
+    for end in range(len(loc), 0, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return None
+
+
+def _yaml_lines(text: str) -> dict[tuple[Any, ...], int]:
+    """Map each key path of a YAML document to its 1-based line, for error messages."""
+    lines: dict[tuple[Any, ...], int] = {}
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return lines
+
+    def walk(node: yaml.Node | None, path: tuple[Any, ...]) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                sub = path + (key.value,)
+                lines[sub] = key.start_mark.line + 1
+                walk(value, sub)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                lines[path + (i,)] = item.start_mark.line + 1
+                walk(item, path + (i,))
+
+    walk(root, ())
+    return lines
+
+
+def _hint(error: dict[str, Any]) -> str:
+    if error["type"] == "extra_forbidden":
+        return " (unknown key: remove it or check its spelling)"
+    if error["type"] == "literal_error":
+        return ""  # pydantic already lists the allowed values
+    return ""
+
+
+def parse_config(raw: Any, source: str = "<config>", text: str | None = None) -> EngineConfig:
+    """Validate raw config data; every problem is reported as `source:line: location: message`."""
+    if not isinstance(raw, dict):
+        raise ConfigError([f"{source}: (top level): expected a mapping with at least `segments`, got {type(raw).__name__}"])
+    lines = _yaml_lines(text) if text is not None else {}
+    try:
+        return EngineConfig.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            line = _line_of(loc, lines)
+            where = f"{source}:{line}" if line else source
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{where}: {_location(loc, raw)}: {message}{_hint(error)}")
+        raise ConfigError(problems) from None
+
+
+def read_config(path: str | Path) -> tuple[EngineConfig, Path]:
+    """Read a YAML or JSON config file; returns the config and the folder relative paths resolve against."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: file not found (give the path of a YAML or JSON config)"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"]) from None
+    try:
+        raw = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError([f"{path}:{exc.lineno}: invalid JSON: {exc.msg}"]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise ConfigError([f"{path}{line}: invalid YAML: {getattr(exc, 'problem', exc)}"]) from None
+    return parse_config(raw, str(path), text), path.parent.resolve()
+
+
+def json_schema() -> dict[str, Any]:
+    return EngineConfig.model_json_schema()

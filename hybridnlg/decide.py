@@ -1,0 +1,49 @@
+"""The decision: among validated candidates, the best passing one by score and realizer preference."""
+
+from __future__ import annotations
+
+import math
+
+from .config import DecisionSpec
+from .report import CandidateTrace, SegmentResult
+
+
+def _why_rejected(trace: CandidateTrace) -> str:
+    codes = sorted({issue.code for report in trace.reports for issue in report.issues if issue.severity == "error"})
+    return "rejected: " + ", ".join(codes)
+
+
+def choose(result: SegmentResult, stage: int, policy: DecisionSpec) -> CandidateTrace | None:
+    """Mark every candidate of this stage chosen, lost or rejected; return the winner, or None if none passed."""
+    traces = [t for t in result.candidates if t.stage == stage]
+    passing = [t for t in traces if t.passed]
+    for trace in traces:
+        if not trace.passed:
+            trace.status = _why_rejected(trace)
+    if not passing:
+        return None
+
+    def preference(trace: CandidateTrace) -> int:
+        name = trace.candidate.realizer
+        return policy.prefer.index(name) if name in policy.prefer else len(policy.prefer)
+
+    best = max(t.score for t in passing)
+    eligible = [t for t in passing if t.score >= best - policy.margin]
+    model_score = lambda t: t.candidate.score if t.candidate.score is not None else -math.inf  # noqa: E731
+    winner = min(eligible, key=lambda t: (preference(t), -t.score, -model_score(t)))
+    winner.status = "chosen"
+    for trace in passing:
+        if trace is winner:
+            continue
+        if trace not in eligible:
+            trace.status = f"lost: validation score {trace.score:.2f} < best {best:.2f} - margin {policy.margin}"
+        elif preference(trace) > preference(winner):
+            trace.status = f"lost: '{winner.candidate.realizer}' is preferred"
+        else:
+            trace.status = "lost: lower score"
+    result.text = winner.candidate.text
+    result.realizer = winner.candidate.realizer
+    result.decision = (
+        f"chose {winner.candidate.realizer} (score {winner.score:.2f}) among {len(passing)} passing of {len(traces)}"
+    )
+    return winner

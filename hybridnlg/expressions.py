@@ -1,0 +1,48 @@
+"""Sandboxed Jinja2 expressions used by the planner: `when` conditions, entity names, titles."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError as JinjaTemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from .errors import DataError
+
+
+class Expressions:
+    """Compiles each expression once; thread-safe."""
+
+    def __init__(self) -> None:
+        self.env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+        self._compiled: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    def _get(self, kind: str, source: str) -> Any:
+        key = (kind, source)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            with self._lock:
+                compiled = self.env.compile_expression(source) if kind == "expr" else self.env.from_string(source)
+                self._compiled[key] = compiled
+        return compiled
+
+    def evaluate(self, source: str, context: dict[str, Any], *, where: str) -> Any:
+        try:
+            return self._get("expr", source)(**context)
+        except JinjaTemplateError as exc:
+            raise DataError(f"{where}: cannot evaluate `{source}`: {exc}") from None
+
+    def render(self, source: str, context: dict[str, Any], *, where: str) -> str:
+        try:
+            return self._get("text", source).render(**context)
+        except JinjaTemplateError as exc:
+            raise DataError(f"{where}: cannot render `{source}`: {exc}") from None
+
+    def syntax_problem(self, source: str, kind: str = "expr") -> str | None:
+        try:
+            self._get(kind, source)
+        except JinjaTemplateError as exc:
+            return str(exc)
+        return None

@@ -1,0 +1,161 @@
+"""One window of records through route → realize → validate → decide, batched per realizer and validator."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from .decide import choose
+from .errors import DataError, HybridNLGError, RealizationError
+from .report import CandidateTrace, Report, SegmentResult
+from .router import TEMPLATE
+from .types import Candidate, Failure, Issue, RealizeResult, Segment, ValidationReport
+
+if TYPE_CHECKING:
+    from .engine import Engine
+    from .plan import Plan
+
+
+def _checked(name: str, segments: list[Segment], results: Any) -> list[RealizeResult]:
+    """Guard against plugins returning the wrong shape: bad entries become Failures, never crashes."""
+    if not isinstance(results, list) or len(results) != len(segments):
+        got = len(results) if isinstance(results, list) else type(results).__name__
+        return [Failure(f"realizer '{name}' returned {got} results for {len(segments)} segments")] * len(segments)
+    out: list[RealizeResult] = []
+    for result in results:
+        if isinstance(result, Failure):
+            out.append(result)
+        elif isinstance(result, list) and all(isinstance(c, Candidate) and isinstance(c.text, str) for c in result):
+            out.append(result if result else Failure(f"realizer '{name}' returned no candidate"))
+        else:
+            out.append(Failure(f"realizer '{name}' returned {result!r:.80}, not a list of Candidate with str text"))
+    return out
+
+
+class Pipeline:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def run(
+        self, records: list[tuple[int, Any]], *, format: str | None, forced: str | None
+    ) -> list[Report | Exception]:
+        outcomes: dict[int, Report | Exception] = {}
+        plans: list[tuple[int, Plan]] = []
+        for index, record in records:
+            try:
+                plans.append((index, self.engine.plan(record, index)))
+            except HybridNLGError as exc:
+                outcomes[index] = exc
+        results: dict[int, list[SegmentResult]] = {}
+        for index, plan in plans:
+            try:
+                results[index] = [SegmentResult(seg, self.engine.route(seg, forced)) for seg in plan.segments]
+            except HybridNLGError as exc:
+                outcomes[index] = exc
+        live = [r for index, rs in results.items() for r in rs]
+        self._realize_stages(live)
+        failed_records = self._finish(live, forced)
+        fmt = format or self.engine.config.output.format
+        for index, plan in plans:
+            if index in outcomes:
+                continue
+            if index in failed_records:
+                outcomes[index] = failed_records[index]
+                continue
+            outputs = self.engine.assemble(plan, results[index])
+            outcomes[index] = Report(index, fmt, outputs, results[index], title=plan.title, notes=plan.notes)
+        return [outcomes[index] for index, _ in records]
+
+    # stages ------------------------------------------------------------------------------------------------------
+
+    def _realize_stages(self, results: list[SegmentResult]) -> None:
+        """Stage 0 asks the route's realizers; each later stage asks the next fallback of the undecided ones."""
+        pending: list[tuple[SegmentResult, list[str]]] = [(r, r.route.realizers) for r in results]
+        stage = 0
+        while pending:
+            self._realize(pending, stage)
+            undecided = []
+            for result, _ in pending:
+                if choose(result, stage, self.engine.config.decision) is None:
+                    undecided.append(result)
+            pending = [(r, [r.route.fallback[stage]]) for r in undecided if stage < len(r.route.fallback)]
+            stage += 1
+
+    def _realize(self, work: list[tuple[SegmentResult, list[str]]], stage: int) -> None:
+        by_realizer: dict[str, list[SegmentResult]] = defaultdict(list)
+        for result, names in work:
+            for name in names:
+                by_realizer[name].append(result)
+        new: list[CandidateTrace] = []
+        owners: list[SegmentResult] = []
+        for name, group in by_realizer.items():
+            segments = [r.segment for r in group]
+            try:
+                answers = _checked(name, segments, self.engine.get_realizer(name).realize(segments))
+            except Exception as exc:  # noqa: BLE001 - a failing plugin costs its segments, not the report
+                answers = [Failure(f"realizer '{name}' raised {type(exc).__name__}: {exc}", exc)] * len(segments)
+            for result, answer in zip(group, answers):
+                if isinstance(answer, Failure):
+                    result.failures[name] = answer.reason
+                    result.error = result.error or answer.error
+                    continue
+                for candidate in answer:
+                    trace = CandidateTrace(candidate, stage=stage)
+                    result.candidates.append(trace)
+                    new.append(trace)
+                    owners.append(result)
+        self._validate(new, owners)
+
+    def _validate(self, traces: list[CandidateTrace], owners: list[SegmentResult]) -> None:
+        if not traces:
+            return
+        items = [(owner.segment, trace.candidate) for trace, owner in zip(traces, owners)]
+        for name in self.engine.validators:
+            try:
+                reports = self.engine.get_validator(name).validate(items)
+                if not isinstance(reports, list) or len(reports) != len(items):
+                    raise TypeError(f"returned {len(reports) if isinstance(reports, list) else reports!r:.40} "
+                                    f"reports for {len(items)} candidates")
+            except Exception as exc:  # noqa: BLE001
+                issue = Issue("validator_error", f"validator '{name}' failed: {type(exc).__name__}: {exc}")
+                reports = [ValidationReport(name, [issue], 0.0) for _ in items]
+            for trace, report in zip(traces, reports):
+                trace.reports.append(report)
+
+    # when nothing passed -----------------------------------------------------------------------------------------
+
+    def _finish(self, results: list[SegmentResult], forced: str | None) -> dict[int, Exception]:
+        """Apply the configured action to undecided segments; returns the records that must become errors."""
+        errors: dict[int, Exception] = {}
+        undecided = [r for r in results if r.realizer is None]
+        action = self.engine.config.decision.on_failure
+        if action == "template":
+            need = [r for r in undecided if not any(t.candidate.realizer == TEMPLATE for t in r.candidates)]
+            if need and TEMPLATE in self.engine.realizers:
+                self._realize([(r, [TEMPLATE]) for r in need], stage=len(self._stages(need)))
+        for result in undecided:
+            record = result.segment.record_index
+            error = result.error
+            templates = [t for t in result.candidates if t.candidate.realizer == TEMPLATE]
+            if isinstance(error, DataError) and not templates:
+                errors.setdefault(record, error)
+            elif action == "raise":
+                errors.setdefault(record, RealizationError(self._why(result)))
+            elif action == "template" and templates:
+                best = max(templates, key=lambda t: t.score)
+                best.status = "published flagged: nothing passed validation"
+                result.text, result.realizer, result.flagged = best.candidate.text, TEMPLATE, True
+                result.decision = "no candidate passed; published the template text flagged"
+            else:
+                result.decision = f"dropped: {self._why(result)}"
+        return errors
+
+    @staticmethod
+    def _stages(results: list[SegmentResult]) -> set[int]:
+        return {t.stage for r in results for t in r.candidates} | {0}
+
+    @staticmethod
+    def _why(result: SegmentResult) -> str:
+        reasons = [f"{name}: {why}" for name, why in result.failures.items()]
+        reasons += [f"{t.candidate.realizer} {t.status}" for t in result.candidates]
+        return f"segment '{result.segment.id}': no candidate passed ({'; '.join(reasons) or 'no candidates'})"

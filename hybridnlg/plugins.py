@@ -1,0 +1,134 @@
+"""The plugin manager: built-ins, installed entry points and plugin files; a broken plugin is skipped and reported."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import importlib.util
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pluggy
+
+from . import __version__, hookspecs
+
+# Built-ins are plugins like any other; the names match their entry points so those are not loaded twice.
+DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
+    ("core", "hybridnlg.defaults"),
+    ("template", "hybridnlg_template.plugin"),
+    ("gpt2", "hybridnlg_gpt2.plugin"),
+    ("spacy", "hybridnlg_spacy.plugin"),
+)
+ENV_NO_PLUGINS = "HYBRIDNLG_NO_PLUGINS"  # set to 1: load no installed (entry-point) plugins beyond the built-ins
+ENV_TRACE_HOOKS = "HYBRIDNLG_TRACE_HOOKS"  # set to 1: print every hook call to stderr
+
+
+@dataclass
+class PluginInfo:
+    name: str
+    source: str  # builtin | entrypoint | file | object
+    version: str
+    module: str
+    error: str | None = None
+    hooks: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "source": self.source,
+            "version": self.version,
+            "module": self.module,
+            "hooks": self.hooks,
+            "error": self.error,
+        }
+
+
+class PluginSet:
+    """A pluggy manager plus what was loaded, from where, and what failed."""
+
+    def __init__(self) -> None:
+        self.pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self.pm.add_hookspecs(hookspecs)
+        self.infos: list[PluginInfo] = []
+        if os.environ.get(ENV_TRACE_HOOKS) == "1":
+            self.pm.trace.root.setwriter(sys.stderr.write)
+            self.pm.enable_tracing()
+
+    @property
+    def problems(self) -> list[str]:
+        return [f"plugin '{i.name}' ({i.source} {i.module}) was skipped: {i.error}" for i in self.infos if i.error]
+
+    def add(self, plugin: object, name: str, source: str, version: str, module: str) -> None:
+        info = PluginInfo(name=name, source=source, version=version, module=module)
+        self.infos.append(info)
+        if self.pm.get_plugin(name) is not None:
+            info.error = f"a plugin named '{name}' is already registered"
+            return
+        try:
+            self.pm.register(plugin, name=name)
+            self.pm.check_pending()
+        except Exception as exc:  # noqa: BLE001 - any failure of a third-party plugin is reported, not fatal
+            if self.pm.is_registered(plugin):
+                self.pm.unregister(plugin)
+            info.error = f"{type(exc).__name__}: {exc}"
+            return
+        info.hooks = sorted(impl.name for impl in self.pm.get_hookcallers(plugin) or [])
+
+    def add_module(self, name: str, module_name: str, source: str, version: str) -> None:
+        try:
+            module = importlib.import_module(module_name)
+        except Exception as exc:  # noqa: BLE001
+            self.infos.append(PluginInfo(name, source, version, module_name, error=f"import failed: {exc!r}"))
+            return
+        self.add(module, name, source, version, module_name)
+
+    def add_file(self, path: Path) -> None:
+        module_name = f"hybridnlg_plugin_file_{path.stem}"
+        try:
+            spec = importlib.util.spec_from_file_location(module_name, path)
+            if spec is None or spec.loader is None:
+                raise ImportError(f"not a Python file: {path}")
+            module: ModuleType = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+        except FileNotFoundError:
+            self.infos.append(PluginInfo(path.stem, "file", "-", str(path), error="file not found"))
+            return
+        except Exception as exc:  # noqa: BLE001
+            self.infos.append(PluginInfo(path.stem, "file", "-", str(path), error=f"import failed: {exc!r}"))
+            return
+        self.add(module, path.stem, "file", "-", str(path))
+
+    def add_entrypoints(self) -> None:
+        for ep in importlib.metadata.entry_points(group=hookspecs.PROJECT):
+            if self.pm.get_plugin(ep.name) is not None or self.pm.is_blocked(ep.name):
+                continue
+            version = ep.dist.version if ep.dist else "?"
+            try:
+                plugin = ep.load()
+            except Exception as exc:  # noqa: BLE001
+                self.infos.append(PluginInfo(ep.name, "entrypoint", version, ep.value, error=f"import failed: {exc!r}"))
+                continue
+            self.add(plugin, ep.name, "entrypoint", version, ep.value)
+
+
+def build_plugins(
+    files: list[Path] | None = None, extra: list[object] | None = None, entrypoints: bool | None = None
+) -> PluginSet:
+    """Built-ins first, then plugin objects passed in, config plugin files, and (unless disabled) entry points."""
+    plugins = PluginSet()
+    for name, module_name in DEFAULT_PLUGINS:
+        plugins.add_module(name, module_name, "builtin", __version__)
+    for i, plugin in enumerate(extra or []):
+        name = getattr(plugin, "__name__", None) or f"{type(plugin).__name__}-{i}"
+        plugins.add(plugin, name, "object", "-", getattr(plugin, "__module__", None) or name)
+    for path in files or []:
+        plugins.add_file(path)
+    if entrypoints is None:
+        entrypoints = os.environ.get(ENV_NO_PLUGINS, "") not in ("1", "true", "yes")
+    if entrypoints:
+        plugins.add_entrypoints()
+    return plugins

@@ -1,0 +1,102 @@
+"""What rendering returns: per-segment results with every candidate's validation, and the document."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .router import Route
+from .types import Candidate, Segment, ValidationReport
+
+
+@dataclass
+class CandidateTrace:
+    candidate: Candidate
+    reports: list[ValidationReport] = field(default_factory=list)
+    stage: int = 0  # 0: first realizers; 1+: fallback step
+    status: str = "pending"  # chosen | lost: <why> | rejected: <why>
+
+    @property
+    def passed(self) -> bool:
+        return all(report.passed for report in self.reports)
+
+    @property
+    def score(self) -> float:
+        return min((report.score for report in self.reports), default=1.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.candidate.to_dict(),
+            "passed": self.passed,
+            "validation_score": self.score,
+            "status": self.status,
+            "stage": self.stage,
+            "reports": [report.to_dict() for report in self.reports],
+        }
+
+
+@dataclass
+class SegmentResult:
+    segment: Segment
+    route: Route
+    text: str | None = None
+    realizer: str | None = None
+    flagged: bool = False
+    candidates: list[CandidateTrace] = field(default_factory=list)
+    failures: dict[str, str] = field(default_factory=dict)  # realizer -> why it produced nothing
+    error: Exception | None = None  # a typed error behind a failure, raised if nothing else passes
+    decision: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        seg = self.segment
+        return {
+            "id": seg.id,
+            "realizer": self.realizer,
+            "text": self.text,
+            "flagged": self.flagged,
+            "decision": self.decision,
+            "facts": {name: fact.value for name, fact in seg.facts.items()},
+            "fact_paths": {name: fact.path for name, fact in seg.facts.items()},
+            "route": self.route.to_dict(),
+            "section": seg.section,
+            "paragraph": seg.paragraph,
+            "parts": [part.id for part in seg.parts],
+            "notes": list(seg.notes),
+            "failures": dict(self.failures),
+            "candidates": [trace.to_dict() for trace in self.candidates],
+        }
+
+
+@dataclass
+class Report:
+    """A rendered document: `.text` in the requested format, `.segments` with the full trace."""
+
+    record_index: int
+    format: str
+    outputs: dict[str, str]
+    segments: list[SegmentResult]
+    title: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def plain_text(self) -> str:
+        return self.outputs["text"]
+
+    @property
+    def text(self) -> str:
+        if self.format == "json":
+            return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+        return self.outputs[self.format]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.record_index,
+            "text": self.outputs["text"],
+            "title": self.title,
+            "segments": [result.to_dict() for result in self.segments],
+            "notes": list(self.notes),
+        }
+
+    def __str__(self) -> str:
+        return self.text

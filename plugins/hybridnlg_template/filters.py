@@ -1,0 +1,150 @@
+"""NLG filters and globals for templates: inflect for English morphology, babel for locale-aware formats."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+import inflect
+from babel import dates as babel_dates, numbers as babel_numbers
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+from hybridnlg.text import capitalize_first, sentence
+
+_inflect = inflect.engine()
+
+VARIATION_KEY = "_hybridnlg_variation"
+
+
+class Variation:
+    """Seeded lexical choice for one document: reproducible, and never the same pick twice in a row."""
+
+    def __init__(self, seed: int, document: int) -> None:
+        self.rng = random.Random(f"{seed}:{document}")
+        self.last: dict[tuple[str, ...], str] = {}
+
+    def choose(self, options: Sequence[str]) -> str:
+        key = tuple(options)
+        pool = [o for o in key if o != self.last.get(key)] if len(set(key)) > 1 else list(key)
+        pick = self.rng.choice(pool)
+        self.last[key] = pick
+        return pick
+
+
+@pass_context
+def choice(context: Context, *options: str) -> str:
+    """`{{ choice("cheap", "inexpensive", "low-priced") }}`: a seeded synonym choice."""
+    if not options:
+        raise ValueError("choice() needs at least one option")
+    variation = context.get(VARIATION_KEY)
+    if variation is None:
+        return options[0]
+    return variation.choose(options)
+
+
+def plural(word: str, count: Any = None) -> str:
+    """`{{ "store" | plural(n) }}` -> 'store' when n == 1, else 'stores'."""
+    return _inflect.plural(word, count) if count is not None else _inflect.plural(word)
+
+
+def count_noun(count: Any, word: str, words_below: int = 0) -> str:
+    """`{{ 3 | count_noun("store") }}` -> '3 stores'; with words_below=10 -> 'three stores'."""
+    shown = number_words(count, words_below) if words_below else str(count)
+    return f"{shown} {_inflect.plural(word, count)}"
+
+
+def a_an(word: str) -> str:
+    """`{{ "Italian restaurant" | a_an }}` -> 'an Italian restaurant'."""
+    return _inflect.a(str(word))
+
+
+def ordinal(value: Any) -> str:
+    """`{{ 2 | ordinal }}` -> '2nd'."""
+    return _inflect.ordinal(value)
+
+
+def ordinal_words(value: Any) -> str:
+    """`{{ 2 | ordinal_words }}` -> 'second'."""
+    return _inflect.ordinal(_inflect.number_to_words(value))
+
+
+def number_words(value: Any, below: int | None = None) -> str:
+    """`{{ 3 | number_words }}` -> 'three'; with below=10, numbers from 10 up stay in digits."""
+    if below is not None and not (isinstance(value, int) and abs(value) < below):
+        return str(value)
+    return _inflect.number_to_words(value)
+
+
+def join_list(items: Sequence[Any], conj: str = "and", oxford: bool = False) -> str:
+    """`{{ ["A", "B", "C"] | join_list }}` -> 'A, B and C'."""
+    words = [str(i) for i in items]
+    return _inflect.join(words, conj=conj, final_sep="," if oxford else "")
+
+
+def _as_number(value: Any) -> Decimal | int | float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        raise TypeError(f"expected a number, got {type(value).__name__} {value!r}")
+    return value
+
+
+def make_locale_filters(locale: str) -> dict[str, Callable[..., str]]:
+    """Filters bound to the engine's locale."""
+
+    def number(value: Any, digits: int | None = None) -> str:
+        """`{{ 1234567.891 | number(1) }}` -> '1,234,567.9'."""
+        value = _as_number(value)
+        fmt = None if digits is None else ("#,##0." + "0" * digits if digits else "#,##0")
+        return babel_numbers.format_decimal(value, format=fmt, locale=locale)
+
+    def currency(value: Any, code: str = "USD", compact: bool = False) -> str:
+        """`{{ 1200000 | currency("USD", compact=True) }}` -> '$1.2M'; without compact -> '$1,200,000.00'."""
+        value = _as_number(value)
+        if compact:
+            return babel_numbers.format_compact_currency(value, code, locale=locale, fraction_digits=1)
+        return babel_numbers.format_currency(value, code, locale=locale)
+
+    def percent(value: Any, digits: int = 1) -> str:
+        """`{{ 12.5 | percent }}` -> '12.5%' (the value is in percent units)."""
+        value = _as_number(value)
+        fmt = "#,##0." + "#" * digits + "%" if digits else "#,##0%"
+        return babel_numbers.format_percent(float(value) / 100, format=fmt, locale=locale)
+
+    def date(value: Any, form: str = "long") -> str:
+        """`{{ "2026-03-31" | date }}` -> 'March 31, 2026'; form: short, medium, long, full or a CLDR pattern."""
+        if isinstance(value, str):
+            value = dt.date.fromisoformat(value[:10])
+        if not isinstance(value, dt.date):
+            raise TypeError(f"expected a date or an ISO date string, got {type(value).__name__} {value!r}")
+        return babel_dates.format_date(value, format=form, locale=locale)
+
+    return {"number": number, "currency": currency, "percent": percent, "date": date}
+
+
+def trend_word(direction: str, rising: str = "rose", falling: str = "fell", flat: str = "held steady") -> str:
+    """`{{ "rising" | trend_word }}` -> 'rose' (directions come from the `trend` computed fact)."""
+    return {"rising": rising, "falling": falling, "flat": flat}[direction]
+
+
+def absolute(value: Any) -> Any:
+    return abs(_as_number(value))
+
+
+FILTERS: dict[str, Callable[..., Any]] = {
+    "plural": plural,
+    "count_noun": count_noun,
+    "a_an": a_an,
+    "ordinal": ordinal,
+    "ordinal_words": ordinal_words,
+    "number_words": number_words,
+    "join_list": join_list,
+    "trend_word": trend_word,
+    "absolute": absolute,
+    "capfirst": capitalize_first,
+    "sentence": sentence,
+}
+
+GLOBALS: dict[str, Callable[..., Any]] = {"choice": choice}

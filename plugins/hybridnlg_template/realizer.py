@@ -1,0 +1,157 @@
+"""The Jinja2 template realizer: sandboxed, strict, compiled once, user folders in front of shipped ones."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, Template
+from jinja2 import TemplateError as JinjaError
+from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from pydantic import Field
+
+from hybridnlg import Candidate, ComponentConfig, Failure, Realizer, Segment, TemplateError
+from hybridnlg.text import join_clauses, tidy
+
+from .filters import FILTERS, GLOBALS, VARIATION_KEY, Variation, make_locale_filters
+
+SHIPPED = Path(__file__).parent / "shipped"
+FILE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".txt", ".tmpl")
+
+
+def _template_line(tb: TracebackType | None, filename: str | None) -> int | None:
+    """Jinja2 rewrites tracebacks so the template's own frames carry its file name and line."""
+    line = None
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename == (filename or "<template>") or (filename and code.co_filename.endswith(filename)):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+class TemplateConfig(ComponentConfig):
+    trim_blocks: bool = True
+    lstrip_blocks: bool = True
+    max_output_chars: int = Field(20_000, gt=0, description="A segment rendering longer than this is an error.")
+
+
+class TemplateRealizer(Realizer):
+    """Renders each segment's Jinja2 template with the record, the item and the computed facts as variables."""
+
+    name = "template"
+    Config = TemplateConfig
+
+    def __init__(self, config: TemplateConfig, engine: Any = None) -> None:
+        super().__init__(config, engine)
+        self.config: TemplateConfig = config
+        self._templates: dict[str, Template] = {}
+        self._lock = threading.Lock()
+        self.env = self._environment()
+
+    def _folders(self) -> list[Path]:
+        user = self.engine.config.template_dirs(self.engine.config_dir) if self.engine else []
+        return [*user, SHIPPED]
+
+    def _environment(self) -> SandboxedEnvironment:
+        env = SandboxedEnvironment(
+            loader=ChoiceLoader([FileSystemLoader(str(folder)) for folder in self._folders()]),
+            undefined=StrictUndefined,
+            autoescape=False,
+            trim_blocks=self.config.trim_blocks,
+            lstrip_blocks=self.config.lstrip_blocks,
+            keep_trailing_newline=False,
+            auto_reload=False,
+        )
+        locale = self.engine.config.locale if self.engine else "en_US"
+        env.filters.update(FILTERS)
+        env.filters.update(make_locale_filters(locale))
+        env.globals.update(GLOBALS)
+        if self.engine is not None:
+            self.engine.prepare_jinja2_environment(env)
+        return env
+
+    def template(self, source: str) -> Template:
+        """A file name from the template folders, or inline Jinja2 text; compiled once."""
+        compiled = self._templates.get(source)
+        if compiled is not None:
+            return compiled
+        with self._lock:
+            if source.endswith(FILE_SUFFIXES):
+                try:
+                    compiled = self.env.get_template(source)
+                except TemplateNotFound:
+                    searched = ", ".join(str(f) for f in self._folders())
+                    raise TemplateError(f"template '{source}' not found; searched: {searched}") from None
+            else:
+                compiled = self.env.from_string(source)
+            self._templates[source] = compiled
+        return compiled
+
+    def check(self) -> list[str]:
+        problems = []
+        specs = self.engine.config.segments if self.engine else []
+        for i, spec in enumerate(specs):
+            if spec.template is None:
+                continue
+            try:
+                self.template(spec.template)
+            except TemplateSyntaxError as exc:
+                problems.append(f"segments[{i}] (id={spec.id}).template: {exc.filename or 'inline'} line {exc.lineno}: {exc.message}")
+            except (TemplateError, JinjaError) as exc:
+                problems.append(f"segments[{i}] (id={spec.id}).template: {exc}")
+        return problems
+
+    def render_segment(self, segment: Segment, variation: Variation) -> str:
+        if segment.parts:
+            texts = [self.render_segment(part, variation) for part in segment.parts]
+            forms = [segment.context.get("ref_full"), segment.context.get("ref"), *(p.context.get("ref") for p in segment.parts)]
+            return join_clauses(texts, [str(f) for f in forms if f])
+        if not segment.template:
+            raise TemplateError("the segment has no `template`; add one or choose another realizer",
+                                record=segment.record_index, segment=segment.id)
+        try:
+            template = self.template(segment.template)
+        except TemplateSyntaxError as exc:
+            raise TemplateError(exc.message or str(exc), segment=segment.id, template=exc.filename or segment.template,
+                                line=exc.lineno) from None
+        variables = {**segment.context, "facts": segment.fact_values(), VARIATION_KEY: variation}
+        try:
+            text = template.render(variables)
+        except UndefinedError as exc:
+            field = str(exc).split("'")[1] if "'" in str(exc) else None
+            raise TemplateError(
+                f"{exc.message}: add the field to the record or guard it with `{{% if ... is defined %}}`",
+                record=segment.record_index, field=field, segment=segment.id, template=template.name or segment.template,
+                line=_template_line(exc.__traceback__, template.filename),
+            ) from None
+        except SecurityError as exc:
+            raise TemplateError(f"blocked by the sandbox: {exc}", record=segment.record_index, segment=segment.id,
+                                template=template.name or segment.template) from None
+        except (JinjaError, TypeError, ValueError, KeyError, ZeroDivisionError, OverflowError) as exc:
+            raise TemplateError(
+                f"{type(exc).__name__}: {exc}", record=segment.record_index, segment=segment.id,
+                template=template.name or segment.template, line=_template_line(exc.__traceback__, template.filename),
+            ) from None
+        if len(text) > self.config.max_output_chars:
+            raise TemplateError(f"output of {len(text)} characters exceeds max_output_chars={self.config.max_output_chars}",
+                                record=segment.record_index, segment=segment.id, template=template.name)
+        return tidy(text)
+
+    def realize(self, segments: Sequence[Segment]) -> list[list[Candidate] | Failure]:
+        seed = self.engine.config.seed if self.engine else 0
+        variations: dict[int, Variation] = {}
+        out: list[list[Candidate] | Failure] = []
+        for segment in segments:
+            variation = variations.setdefault(segment.record_index, Variation(seed, segment.record_index))
+            try:
+                text = self.render_segment(segment, variation)
+            except TemplateError as exc:
+                out.append(Failure(str(exc), exc))
+                continue
+            out.append([Candidate(self.name, text)] if text else Failure("the template rendered an empty text"))
+        return out
