@@ -140,6 +140,10 @@ class EngineConfig(Strict):
                 raise ValueError(f"segment '{spec.id}': unknown subject '{spec.subject}'. Available: {known}")
         return self
 
+    def fact_names(self) -> set[str]:
+        """Every fact name a segment can carry: declared facts and computed ones."""
+        return {name for spec in self.segments for name in [*spec.fact_paths(), *spec.compute]}
+
     def template_dirs(self, base: Path) -> list[Path]:
         folders = [self.templates] if isinstance(self.templates, str) else list(self.templates or [])
         return [(base / folder).resolve() for folder in folders]
@@ -236,6 +240,34 @@ def read_config(path: str | Path) -> tuple[EngineConfig, Path]:
         line = f":{mark.line + 1}" if mark else ""
         raise ConfigError([f"{path}{line}: invalid YAML: {getattr(exc, 'problem', exc)}"]) from None
     return parse_config(raw, str(path), text), path.parent.resolve()
+
+
+def load_lexicons(config: EngineConfig, base: Path, source: str) -> EngineConfig:
+    """Merge `lexicon_files` into `lexicon` (inline entries win); the result has no files left to read."""
+    if not config.lexicon_files:
+        return config
+    merged: dict[str, dict[str, list[str]]] = {}
+    for name in config.lexicon_files:
+        path = base / name
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError([f"{source}: lexicon_files: {path} not found"]) from None
+        except yaml.YAMLError as exc:
+            raise ConfigError([f"{path}: invalid YAML: {exc}"]) from None
+        try:
+            checked = _LexiconFile.model_validate({"lexicon": data}).lexicon
+        except ValidationError as exc:
+            raise ConfigError([f"{path}: {'.'.join(map(str, e['loc'][1:]))}: {e['msg']}" for e in exc.errors()]) from None
+        for slot, values in checked.items():
+            merged.setdefault(slot, {}).update(values)
+    for slot, values in config.lexicon.items():
+        merged.setdefault(slot, {}).update(values)
+    return config.model_copy(update={"lexicon": merged, "lexicon_files": []})
+
+
+class _LexiconFile(Strict):
+    lexicon: dict[str, dict[str, list[str]]]
 
 
 def json_schema() -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .components import Component, Realizer, Validator
-from .config import EngineConfig, SegmentSpec, parse_config, read_config
+from .config import EngineConfig, SegmentSpec, load_lexicons, parse_config, read_config
 from .errors import ConfigError, DataError, HybridNLGError, RealizationError, UnknownRealizerError
 from .expressions import Expressions
 from .pipeline import Pipeline
@@ -44,9 +44,9 @@ class Engine:
         plugins: list[object] | None = None,
         entrypoints: bool | None = None,
     ) -> None:
-        self.config = config
         self.config_dir = (config_dir or Path.cwd()).resolve()
         self.source = source
+        self.config = config = load_lexicons(config, self.config_dir, source)
         self.expressions = Expressions()
         self.planner = Planner(config, self.expressions)
         self.plugins: PluginSet = build_plugins(
@@ -220,9 +220,15 @@ class Engine:
             except Exception as exc:  # noqa: BLE001 - a plugin's check must not hide the others
                 problems.append(f"{name}: check failed: {type(exc).__name__}: {exc}")
         for i, spec in enumerate(self.config.segments):
-            for label, source in (("when", spec.when),):
-                if source and (problem := self.expressions.syntax_problem(source)):
-                    problems.append(f"{self.source}: segments[{i}] (id={spec.id}).{label}: {problem}")
+            if spec.when and (problem := self.expressions.syntax_problem(spec.when)):
+                problems.append(f"{self.source}: segments[{i}] (id={spec.id}).when: {problem}")
+        known = self.config.fact_names()
+        for slot in self.config.lexicon:
+            if slot not in known:
+                problems.append(
+                    f"{self.source}: lexicon.{slot}: no segment has a fact named '{slot}'. "
+                    f"Known facts: {', '.join(sorted(known))}"
+                )
         return problems
 
 

@@ -103,8 +103,9 @@ class PluginSet:
         self.add(module, path.stem, "file", "-", str(path))
 
     def add_entrypoints(self) -> None:
+        tried = {info.name for info in self.infos}
         for ep in importlib.metadata.entry_points(group=hookspecs.PROJECT):
-            if self.pm.get_plugin(ep.name) is not None or self.pm.is_blocked(ep.name):
+            if ep.name in tried or self.pm.is_blocked(ep.name):
                 continue
             version = ep.dist.version if ep.dist else "?"
             try:
@@ -132,3 +133,14 @@ def build_plugins(
     if entrypoints:
         plugins.add_entrypoints()
     return plugins
+
+
+def register_commands(plugins: PluginSet, cli: Any) -> list[str]:
+    """Let each plugin add CLI commands; one that fails is reported by name and skipped."""
+    problems = list(plugins.problems)
+    for impl in plugins.pm.hook.register_commands.get_hookimpls():
+        try:
+            impl.function(cli=cli)
+        except Exception as exc:  # noqa: BLE001
+            problems.append(f"plugin '{impl.plugin_name}' could not add its commands: {type(exc).__name__}: {exc}")
+    return problems

@@ -1,0 +1,195 @@
+"""The `hybridnlg` command line (click + rich). Plugins add commands through `register_commands`."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from .errors import HybridNLGError
+
+err = Console(stderr=True)
+out = Console(soft_wrap=True, highlight=False)
+FORMATS = click.Choice(["text", "markdown", "html", "json"])
+PACKS = Path(__file__).resolve().parent.parent / "templates"
+
+
+def _engine(config: str, seed: int | None = None) -> Any:
+    from .config import read_config
+    from .engine import Engine
+
+    cfg, base = read_config(config)
+    if seed is not None:
+        cfg = cfg.model_copy(update={"seed": seed})
+    return Engine(cfg, base, source=config)
+
+
+def _read_json(path: str) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise click.UsageError(f"{path}: file not found") from None
+    except UnicodeDecodeError as exc:
+        raise HybridNLGError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start}); save the file as UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise HybridNLGError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+
+
+def _write(text: str, path: str | None) -> None:
+    if path is None:
+        out.print(text, markup=False)
+        return
+    target = Path(path)
+    tmp = target.with_name(target.name + ".partial")
+    tmp.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    os.replace(tmp, target)
+
+
+class CLI(click.Group):
+    """Prints HybridNLGError as a plain message (no traceback) and exits 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except HybridNLGError as exc:
+            err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+            ctx.exit(1)
+
+
+@click.group(cls=CLI)
+@click.version_option(package_name="hybridnlg")
+def cli() -> None:
+    """hybridnlg: hybrid data-to-text generation with templates, GPT-2 and a fact-checking validator."""
+
+
+@cli.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.argument("data", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=FORMATS, default=None, help="Output format (default: the config's).")
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write here instead of stdout.")
+@click.option("--seed", type=int, default=None, help="Override the config's seed.")
+@click.option("--realizer", default=None, help="Force every segment to this realizer (for comparison).")
+def render(config: str, data: str, fmt: str | None, out: str | None, seed: int | None, realizer: str | None) -> None:
+    """Render one JSON record."""
+    engine = _engine(config, seed)
+    report = engine.render(_read_json(data), format=fmt, realizer=realizer)
+    _write(report.text, out)
+
+
+def _jsonl(path: str) -> Iterator[tuple[int, Any]]:
+    """(line index, record or the exception that made the line unreadable)."""
+    with open(path, "rb") as handle:
+        for i, raw in enumerate(handle):
+            try:
+                yield i, json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                yield i, HybridNLGError(f"{path}:{i + 1}: not UTF-8 ({exc.reason} at byte {exc.start})")
+            except json.JSONDecodeError as exc:
+                yield i, HybridNLGError(f"{path}:{i + 1}:{exc.colno}: invalid JSON: {exc.msg}")
+
+
+@cli.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.argument("data", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), required=True, help="Output JSONL, one line per input line.")
+@click.option("--format", "fmt", type=FORMATS, default=None)
+@click.option("--realizer", default=None, help="Force every segment to this realizer.")
+@click.option("--window", type=int, default=64, show_default=True, help="Records batched together.")
+@click.option("--trace/--no-trace", default=False, help="Include the per-segment trace in each line.")
+def batch(config: str, data: str, out: str, fmt: str | None, realizer: str | None, window: int, trace: bool) -> None:
+    """Render a JSONL file: one output line per input line, a result or {"index", "error"}."""
+    from .batch import run_batch
+
+    engine = _engine(config)
+    counts = run_batch(engine, _jsonl(data), Path(out), fmt=fmt, realizer=realizer, window=window, trace=trace)
+    err.print(f"{counts['ok']} rendered, {counts['errors']} errors -> {out}")
+
+
+@cli.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+def check(config: str) -> None:
+    """Validate the config, compile templates, and check plugins, realizers, models and lexicons."""
+    from .config import read_config
+    from .engine import Engine
+
+    try:
+        cfg, base = read_config(config)
+        problems = Engine(cfg, base, source=config).check()
+    except HybridNLGError as exc:
+        problems = str(exc).splitlines()
+    for problem in problems:
+        err.print(f"[red]✗[/] {problem}", highlight=False)
+    if problems:
+        err.print(f"{len(problems)} problem(s) in {config}")
+        sys.exit(1)
+    out.print(f"✓ {config} is valid")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def plugins(as_json: bool) -> None:
+    """List loaded plugins: name, version, source, hooks, and what each registers."""
+    from .inventory import plugin_inventory
+
+    rows = plugin_inventory()
+    if as_json:
+        out.print(json.dumps(rows, indent=2), markup=False)
+        return
+    table = Table("name", "version", "source", "hooks", "registers", "error")
+    for row in rows:
+        registers = ", ".join(f"{k}: {', '.join(v)}" for k, v in row["registers"].items() if v)
+        table.add_row(row["name"], row["version"], row["source"], ", ".join(row["hooks"]), registers, row["error"] or "")
+    out.print(table)
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the configuration (for editor completion)."""
+    from .config import json_schema
+
+    out.print(json.dumps(json_schema(), indent=2), markup=False)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=FORMATS, default="text")
+def demo(fmt: str) -> None:
+    """Render the shipped example packs offline and show which realizer produced each segment."""
+    for pack in ("e2e", "business"):
+        config = PACKS / pack / "config.yaml"
+        engine = _engine(str(config))
+        started = time.perf_counter()
+        records = [_read_json(str(PACKS / pack / "record.json"))]
+        sample = PACKS / pack / "records.jsonl"
+        if sample.exists():
+            records = [json.loads(line) for line in sample.read_text(encoding="utf-8").splitlines() if line.strip()]
+        reports = list(engine.render_many(records, format=fmt))
+        elapsed = time.perf_counter() - started
+        out.rule(f"[bold]{pack}[/] ({config.relative_to(PACKS.parent)}) — {len(reports)} record(s), {elapsed:.1f}s")
+        for report in reports:
+            out.print(report.text, markup=False)
+            table = Table("segment", "realizer", "candidates (passed/total)", "decision", show_lines=False)
+            for result in report.segments:
+                passed = sum(t.passed for t in result.candidates)
+                table.add_row(result.segment.id, (result.realizer or "-") + (" (flagged)" if result.flagged else ""),
+                              f"{passed}/{len(result.candidates)}", result.decision)
+            out.print(table)
+
+
+def main() -> None:
+    from .plugins import build_plugins, register_commands
+
+    for problem in register_commands(build_plugins(), cli):
+        err.print(f"[yellow]warning:[/] {problem}", highlight=False)
+    cli(prog_name="hybridnlg")
+
+
+if __name__ == "__main__":
+    main()
