@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from pathlib import Path
 from typing import Any, Literal
@@ -196,12 +197,16 @@ def _yaml_lines(text: str) -> dict[tuple[Any, ...], int]:
     return lines
 
 
+def _known_keys() -> set[str]:
+    models = [EngineConfig, SegmentSpec, ComputedFact, EntitySpec, SectionSpec, DocumentSpec, OutputSpec, DecisionSpec]
+    return {field.alias or name for model in models for name, field in model.model_fields.items()}
+
+
 def _hint(error: dict[str, Any]) -> str:
-    if error["type"] == "extra_forbidden":
-        return " (unknown key: remove it or check its spelling)"
-    if error["type"] == "literal_error":
-        return ""  # pydantic already lists the allowed values
-    return ""
+    if error["type"] != "extra_forbidden":
+        return ""  # pydantic's own message already lists allowed values for literals
+    close = difflib.get_close_matches(str(error["loc"][-1]), sorted(_known_keys()), n=1)
+    return f" (unknown key: did you mean '{close[0]}'?)" if close else " (unknown key: remove it)"
 
 
 def parse_config(raw: Any, source: str = "<config>", text: str | None = None) -> EngineConfig:

@@ -109,9 +109,9 @@ def make_locale_filters(locale: str) -> dict[str, Callable[..., str]]:
 
     def percent(value: Any, digits: int = 1) -> str:
         """`{{ 12.5 | percent }}` -> '12.5%' (the value is in percent units)."""
-        value = _as_number(value)
-        fmt = "#,##0." + "#" * digits + "%" if digits else "#,##0%"
-        return babel_numbers.format_percent(float(value) / 100, format=fmt, locale=locale)
+        # Decimal keeps 11.6 from printing as 11.599999999999999 once quantization is off.
+        fraction = Decimal(str(round(float(_as_number(value)), digits))) / 100
+        return babel_numbers.format_percent(fraction, locale=locale, decimal_quantization=False)
 
     def date(value: Any, form: str = "long") -> str:
         """`{{ "2026-03-31" | date }}` -> 'March 31, 2026'; form: short, medium, long, full or a CLDR pattern."""

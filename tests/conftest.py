@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKS = ROOT / "templates"
+
+# Tests never load third-party plugins a developer happens to have installed.
+os.environ.setdefault("HYBRIDNLG_NO_PLUGINS", "1")
+
+
+@pytest.fixture
+def tpl_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    return folder
