@@ -16,7 +16,7 @@ from rich.table import Table
 
 from .errors import HybridNLGError
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True, highlight=False)
 FORMATS = click.Choice(["text", "markdown", "html", "json"])
 PACKS = Path(__file__).resolve().parent.parent / "templates"

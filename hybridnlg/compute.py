@@ -8,11 +8,19 @@ from typing import Any
 from .config import ComputedFact
 
 
+class ComputeError(ValueError):
+    """An operand that cannot be computed with; `path` names the data field at fault."""
+
+    def __init__(self, message: str, path: str) -> None:
+        self.path = path
+        super().__init__(message)
+
+
 def _number(value: Any, path: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"'{path}' must be a number to compute with, got {type(value).__name__} {value!r}")
+        raise ComputeError(f"'{path}' must be a number to compute with, got {type(value).__name__} {value!r}", path)
     if not math.isfinite(value):
-        raise ValueError(f"'{path}' is {value}; computed facts need finite numbers")
+        raise ComputeError(f"'{path}' is {value}; computed facts need finite numbers", path)
     return float(value)
 
 
@@ -27,13 +35,13 @@ def compute(spec: ComputedFact, values: list[Any]) -> Any:
     if spec.op == "sum":
         return _tidy(sum(nums), spec.digits)
     if len(nums) != 2:
-        raise ValueError(f"`{spec.op}` takes exactly two operands (new, old), got {len(nums)}")
+        raise ComputeError(f"`{spec.op}` takes exactly two operands (new, old), got {len(nums)}", ",".join(spec.of))
     new, old = nums
     if spec.op == "difference":
         return _tidy(new - old, spec.digits)
     if spec.op == "ratio":
         if old == 0:
-            raise ValueError(f"ratio of '{spec.of[0]}' to '{spec.of[1]}': '{spec.of[1]}' is zero")
+            raise ComputeError(f"ratio of '{spec.of[0]}' to '{spec.of[1]}': '{spec.of[1]}' is zero", spec.of[1])
         return _tidy(new / old, spec.digits)
     if old == 0:
         change = math.inf if new > 0 else (-math.inf if new < 0 else 0.0)
@@ -41,7 +49,7 @@ def compute(spec: ComputedFact, values: list[Any]) -> Any:
         change = (new - old) / abs(old) * 100
     if spec.op == "percent_change":
         if not math.isfinite(change):
-            raise ValueError(f"percent change from '{spec.of[1]}' = 0 is undefined")
+            raise ComputeError(f"percent change from '{spec.of[1]}' = 0 is undefined", spec.of[1])
         return _tidy(change, spec.digits)
     if abs(change) <= spec.threshold:
         return "flat"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .compute import compute
+from .compute import ComputeError, compute
 from .config import EngineConfig, SegmentSpec
 from .errors import DataError
 from .expressions import Expressions
@@ -19,8 +19,10 @@ def _items(spec: SegmentSpec, record: dict[str, Any], index: int) -> list[tuple[
         return [(spec.id, dict(record))]
     try:
         items = resolve(record, spec.foreach)
-    except PathError as exc:
-        raise DataError(f"`foreach: {spec.foreach}`: {exc}", record=index, field=exc.missing, segment=spec.id) from None
+    except PathError:
+        return []  # like an absent fact: nothing to repeat over
+    if items is None:
+        return []
     if not isinstance(items, list):
         raise DataError(
             f"`foreach: {spec.foreach}` must name a list, got {type(items).__name__}",
@@ -42,8 +44,8 @@ def _computed(spec: SegmentSpec, context: dict[str, Any], index: int, seg_id: st
             values[name] = compute(comp, operands)
         except PathError as exc:
             raise DataError(f"computed fact '{name}': {exc}", record=index, field=exc.missing, segment=seg_id) from None
-        except (TypeError, ValueError) as exc:
-            raise DataError(f"computed fact '{name}': {exc}", record=index, field=name, segment=seg_id) from None
+        except ComputeError as exc:
+            raise DataError(f"computed fact '{name}': {exc}", record=index, field=exc.path, segment=seg_id) from None
     return values
 
 

@@ -79,8 +79,6 @@ def plugin_of(*classes: type, **hooks: Callable[..., Any]) -> object:
     """A plugin object registering the given realizer/validator classes, plus any extra hook functions."""
 
     class _Plugin:
-        __name__ = "test-plugin-" + "-".join(c.name for c in classes)
-
         @hookimpl
         def register_realizers(self, register: Callable[[type], None], engine: Engine) -> None:
             for cls in classes:
@@ -94,6 +92,7 @@ def plugin_of(*classes: type, **hooks: Callable[..., Any]) -> object:
                     register(cls)
 
     plugin = _Plugin()
+    plugin.__name__ = "test-plugin-" + "-".join([*(c.name for c in classes), *hooks]) + f"-{id(plugin):x}"
     for name, function in hooks.items():
         setattr(plugin, name, hookimpl(function))
     return plugin
