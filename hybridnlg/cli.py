@@ -150,6 +150,41 @@ def plugins(as_json: bool) -> None:
     out.print(table)
 
 
+def _read_jsonl(path: str) -> list[Any]:
+    rows = []
+    for i, row in _jsonl(path):
+        if isinstance(row, Exception):
+            raise row
+        rows.append(row)
+    return rows
+
+
+@cli.command(name="eval")
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.argument("data", type=click.Path(exists=True, dir_okay=False))
+@click.option("--refs", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="JSONL: one list of reference texts (or {\"refs\": [...]}) per data line.")
+@click.option("--realizer", default=None, help="Force every segment to this realizer.")
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the JSON here, not to stdout.")
+@click.option("--window", type=int, default=64, show_default=True)
+def evaluate_command(config: str, data: str, refs: str | None, realizer: str | None, out: str | None, window: int) -> None:
+    """Measure BLEU, fact error rate, fluency failures, realizer shares, fallbacks and time per record."""
+    from .evaluate import evaluate
+
+    records = _read_jsonl(data)
+    references = None
+    if refs:
+        references = [r["refs"] if isinstance(r, dict) else r for r in _read_jsonl(refs)]
+        if len(references) != len(records):
+            raise click.UsageError(f"{refs} has {len(references)} lines but {data} has {len(records)}")
+    metrics = evaluate(_engine(config), records, references, realizer=realizer, window=window)
+    table = Table("metric", "value")
+    for key, value in metrics.items():
+        table.add_row(key, json.dumps(value, ensure_ascii=False))
+    err.print(table)  # the table is for people (stderr); the JSON for programs (stdout or --out)
+    _write(json.dumps(metrics, indent=2, ensure_ascii=False), out)
+
+
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of the configuration (for editor completion)."""
