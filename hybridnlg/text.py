@@ -59,5 +59,6 @@ def join_clauses(texts: list[str], subject_forms: list[str], max_words: int = 30
     if sum(len(c.split()) for c in clauses) > max_words:
         return " ".join(sentence(c) for c in clauses)
     if len(rest) == 1:
-        return sentence(f"{clauses[0]} and {rest[0]}")
+        # "X is a pub, has cheap prices and is quiet" reads better than a second "and"
+        return sentence(f"{clauses[0]}{', ' if ' and ' in rest[0] else ' and '}{rest[0]}")
     return sentence(f"{clauses[0]}, " + ", ".join(rest[:-1]) + f" and {rest[-1]}")
