@@ -1,10 +1,11 @@
-"""Batch rendering of JSONL: one output line per input line, written to a temporary file and renamed when done."""
+"""Batch rendering of JSONL: streamed, one output line per input line, atomic, resumable, optionally in processes."""
 
 from __future__ import annotations
 
 import json
 import os
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from .engine import Engine
     from .report import Report
 
+Row = tuple[int, Any]  # (input line index, record or the exception that made the line unreadable)
+
 
 def result_line(report: Report, fmt: str | None, trace: bool) -> dict[str, Any]:
     line: dict[str, Any] = {"index": report.record_index, "text": report.text if fmt != "json" else report.plain_text}
@@ -25,37 +28,107 @@ def result_line(report: Report, fmt: str | None, trace: bool) -> dict[str, Any]:
     return line
 
 
-def render_lines(
-    engine: Engine, rows: Iterable[tuple[int, Any]], *, fmt: str | None, realizer: str | None, window: int, trace: bool
-) -> Iterator[dict[str, Any]]:
-    """Output dicts in input order; unreadable lines and bad records become error records."""
+def render_chunk(engine: Engine, chunk: list[Row], fmt: str | None, realizer: str | None, trace: bool) -> list[dict[str, Any]]:
+    good = [(i, rec) for i, rec in chunk if not isinstance(rec, Exception)]
+    outcomes = dict(zip((i for i, _ in good), engine.pipeline.run(good, format=fmt, forced=realizer)))
+    lines = []
+    for i, rec in chunk:
+        outcome = rec if isinstance(rec, Exception) else outcomes[i]
+        lines.append(error_record(i, outcome) if isinstance(outcome, Exception) else result_line(outcome, fmt, trace))
+    return lines
+
+
+def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
     rows = iter(rows)
-    while chunk := list(islice(rows, window)):
-        good = [(i, rec) for i, rec in chunk if not isinstance(rec, Exception)]
-        outcomes = dict(zip((i for i, _ in good), engine.pipeline.run(good, format=fmt, forced=realizer)))
-        for i, rec in chunk:
-            outcome = rec if isinstance(rec, Exception) else outcomes[i]
-            yield error_record(i, outcome) if isinstance(outcome, Exception) else result_line(outcome, fmt, trace)
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
+# Each worker process builds its own engine once (initializer) and renders whole windows.
+_worker_engine: Engine | None = None
+
+
+def _init_worker(config: str) -> None:
+    global _worker_engine
+    from .config import read_config
+    from .engine import Engine
+
+    cfg, base = read_config(config)
+    _worker_engine = Engine(cfg, base, source=config)
+
+
+def _work(args: tuple[list[Row], str | None, str | None, bool]) -> list[dict[str, Any]]:
+    assert _worker_engine is not None
+    chunk, fmt, realizer, trace = args
+    return render_chunk(_worker_engine, chunk, fmt, realizer, trace)
+
+
+def render_lines(
+    engine: Engine | None,
+    rows: Iterable[Row],
+    *,
+    fmt: str | None = None,
+    realizer: str | None = None,
+    window: int = 64,
+    trace: bool = False,
+    workers: int = 1,
+    config: str | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Output dicts in input order. With workers > 1, windows render in `workers` processes built from `config`."""
+    if workers <= 1:
+        assert engine is not None
+        for chunk in _chunks(rows, window):
+            yield from render_chunk(engine, chunk, fmt, realizer, trace)
+        return
+    if config is None:
+        raise ValueError("workers > 1 needs the config path so each process can build its engine")
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(config,)) as pool:
+        jobs = ((chunk, fmt, realizer, trace) for chunk in _chunks(rows, window))
+        # map keeps input order; it reads ahead only as far as the pool needs
+        for lines in pool.map(_work, jobs):
+            yield from lines
+
+
+def _completed_lines(partial: Path) -> int:
+    """Count whole lines of an interrupted run, cutting off a half-written last line."""
+    if not partial.exists():
+        return 0
+    data = partial.read_bytes()
+    keep = data.rfind(b"\n") + 1
+    if keep != len(data):
+        with open(partial, "r+b") as handle:
+            handle.truncate(keep)
+    return data[:keep].count(b"\n")
 
 
 def run_batch(
-    engine: Engine,
-    rows: Iterable[tuple[int, Any]],
+    engine: Engine | None,
+    rows: Iterable[Row],
     out: Path,
     *,
     fmt: str | None = None,
     realizer: str | None = None,
     window: int = 64,
     trace: bool = False,
+    resume: bool = False,
+    workers: int = 1,
+    config: str | None = None,
 ) -> dict[str, int]:
-    counts = {"ok": 0, "errors": 0}
+    """Write `out` via `out.partial`, renamed only when every line is written; `resume` continues a partial run."""
+    counts = {"ok": 0, "errors": 0, "skipped": 0}
     partial = out.with_name(out.name + ".partial")
+    done = _completed_lines(partial) if resume else 0
+    counts["skipped"] = done
+    rows = islice(rows, done, None)
     columns = (TextColumn("rendering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with open(partial, "w", encoding="utf-8") as handle, Progress(*columns, transient=True) as progress:
-        task = progress.add_task("records", total=None)
-        for line in render_lines(engine, rows, fmt=fmt, realizer=realizer, window=window, trace=trace):
+    with open(partial, "a" if done else "w", encoding="utf-8") as handle, Progress(*columns, transient=True) as progress:
+        task = progress.add_task("records", total=None, completed=done)
+        lines = render_lines(engine, rows, fmt=fmt, realizer=realizer, window=window, trace=trace,
+                             workers=workers, config=config)
+        for line in lines:
             counts["errors" if "error" in line else "ok"] += 1
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+            handle.flush()
             progress.advance(task)
     os.replace(partial, out)
     return counts

@@ -104,13 +104,18 @@ def _jsonl(path: str) -> Iterator[tuple[int, Any]]:
 @click.option("--realizer", default=None, help="Force every segment to this realizer.")
 @click.option("--window", type=int, default=64, show_default=True, help="Records batched together.")
 @click.option("--trace/--no-trace", default=False, help="Include the per-segment trace in each line.")
-def batch(config: str, data: str, out: str, fmt: str | None, realizer: str | None, window: int, trace: bool) -> None:
+@click.option("--resume", is_flag=True, help="Continue an interrupted run (keeps the lines already written).")
+@click.option("--workers", type=int, default=1, show_default=True, help="Processes, each with its own engine.")
+def batch(config: str, data: str, out: str, fmt: str | None, realizer: str | None, window: int, trace: bool,
+          resume: bool, workers: int) -> None:
     """Render a JSONL file: one output line per input line, a result or {"index", "error"}."""
     from .batch import run_batch
 
-    engine = _engine(config)
-    counts = run_batch(engine, _jsonl(data), Path(out), fmt=fmt, realizer=realizer, window=window, trace=trace)
-    err.print(f"{counts['ok']} rendered, {counts['errors']} errors -> {out}")
+    engine = _engine(config)  # also validates the config before any worker starts
+    counts = run_batch(engine, _jsonl(data), Path(out), fmt=fmt, realizer=realizer, window=window, trace=trace,
+                       resume=resume, workers=workers, config=config)
+    skipped = f", {counts['skipped']} kept from the interrupted run" if counts["skipped"] else ""
+    err.print(f"{counts['ok']} rendered, {counts['errors']} errors{skipped} -> {out}")
 
 
 @cli.command()

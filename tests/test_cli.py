@@ -96,3 +96,29 @@ def test_template_only_render_does_not_import_torch(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "[]"
+
+
+def _batch_input(tmp_path: Path, n: int) -> Path:
+    good = json.loads(BUSINESS_RECORD.read_text())
+    rows = [json.dumps({**good, "revenue": good["revenue"] + i}) if i % 7 else "{broken" for i in range(n)]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(rows) + "\n")
+    return src
+
+
+def test_batch_workers_and_resume_give_the_same_output_as_a_plain_run(tmp_path: Path) -> None:
+    src = _batch_input(tmp_path, 30)
+    plain, parallel, resumed = tmp_path / "plain.jsonl", tmp_path / "par.jsonl", tmp_path / "res.jsonl"
+    assert run("batch", str(BUSINESS), str(src), "--out", str(plain), "--window", "4").returncode == 0
+    done = run("batch", str(BUSINESS), str(src), "--out", str(parallel), "--window", "4", "--workers", "2")
+    assert done.returncode == 0, done.stderr
+    assert parallel.read_bytes() == plain.read_bytes()
+    # an interrupted run: 11 whole lines and half of the 12th, never renamed to the final name
+    lines = plain.read_bytes().splitlines(keepends=True)
+    (tmp_path / "res.jsonl.partial").write_bytes(b"".join(lines[:11]) + lines[11][:20])
+    assert not resumed.exists()
+    done = run("batch", str(BUSINESS), str(src), "--out", str(resumed), "--window", "4", "--resume")
+    assert done.returncode == 0, done.stderr
+    assert "11 kept" in done.stderr
+    assert resumed.read_bytes() == plain.read_bytes()
+    assert len(plain.read_text().splitlines()) == 30
