@@ -264,7 +264,9 @@ def train(
     with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
         task = progress.add_task("training", total=planned, status="")
         for epoch in range(epochs):
-            for batch in _batches(train_set, batch_size, rng, shuffle=True):
+            batches = _batches(train_set, batch_size, rng, shuffle=True)
+            stop_reason: str | None = None
+            for number, batch in enumerate(batches, 1):
                 inputs = _collate(batch, pad_id)
                 loss = model(**inputs).loss
                 loss.backward()
@@ -293,17 +295,16 @@ def train(
                     window_loss, window_tokens, window_start = 0.0, 0, time.monotonic()
                 out_of_time = deadline is not None and time.monotonic() > deadline - max(eval_seconds, 30.0) * 1.5
                 if out_of_time or result.steps >= total:
+                    stop_reason = "time budget" if out_of_time or total < planned else "max steps"
                     break
-            else:
-                result.epochs_completed = epoch + 1
-                if evaluate(f"epoch {epoch + 1}"):
-                    result.stopped = "early stopping"
-                    break
-                continue
-            result.epochs_completed = round(epoch + (result.steps - epoch * steps_per_epoch) / steps_per_epoch, 2)
-            result.stopped = "time budget" if out_of_time else "max steps"
-            evaluate(f"end ({result.stopped})")
-            break
+            finished = number == len(batches)
+            result.epochs_completed = epoch + 1 if finished else round(epoch + number / len(batches), 2)
+            if evaluate(f"epoch {epoch + 1}" if finished else f"end ({stop_reason})"):
+                result.stopped = "early stopping"
+                break
+            if stop_reason and (not finished or epoch + 1 < epochs):
+                result.stopped = stop_reason
+                break
     result.minutes = round((time.monotonic() - started) / 60, 2)
     metrics = {"best dev loss (target tokens, delexicalised)": None if result.best_dev_loss is None
                else round(result.best_dev_loss, 4),

@@ -1,0 +1,128 @@
+"""Finding and loading GPT-2 models: short names, local folders, hub ids; one shared copy per process."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .formatting import ModelMeta
+
+CHECKPOINTS = Path(__file__).parent / "checkpoints"
+
+
+class ModelNotFoundError(Exception):
+    """No model under that name; the message lists every place that was tried."""
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    model: Any
+    tokenizer: Any
+    meta: ModelMeta | None
+    source: str
+    device: str
+    dtype: str
+
+    @property
+    def context_size(self) -> int:
+        config = self.model.config
+        return int(getattr(config, "n_positions", None) or getattr(config, "max_position_embeddings", 1024))
+
+
+_cache: dict[tuple[str, str, str], LoadedModel] = {}
+_cache_lock = threading.Lock()
+
+
+def short_names() -> dict[str, Path]:
+    """Shipped checkpoints by folder name (e.g. 'e2e-small')."""
+    if not CHECKPOINTS.is_dir():
+        return {}
+    return {path.name: path for path in sorted(CHECKPOINTS.iterdir()) if (path / "config.json").is_file()}
+
+
+def _looks_like_hub_id(name: str) -> bool:
+    parts = name.split("/")
+    return 1 <= len(parts) <= 2 and all(parts) and not name.startswith((".", "~")) and "\\" not in name
+
+
+def hub_offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def resolve(name: str, config_dir: Path | None) -> tuple[str, list[str]]:
+    """A local folder or hub id to load, and the places tried (for the error message).
+
+    Raises ModelNotFoundError when neither a short name, a local folder nor a plausible hub id matches.
+    """
+    tried: list[str] = []
+    shipped = short_names()
+    if name in shipped:
+        return str(shipped[name]), tried
+    tried.append(f"short names: {', '.join(shipped) or '(none shipped)'}")
+    path = Path(name).expanduser()
+    candidates = [path] if path.is_absolute() else [*([config_dir / path] if config_dir else []), Path.cwd() / path]
+    for candidate in candidates:
+        if (candidate / "config.json").is_file():
+            return str(candidate.resolve()), tried
+        tried.append(f"local folder {candidate}{' (exists, but has no config.json)' if candidate.is_dir() else ''}")
+    if _looks_like_hub_id(name):
+        return name, tried
+    raise ModelNotFoundError(f"no model named {name!r}. Tried: " + "; ".join(tried))
+
+
+def pick_device(device: str) -> str:
+    import torch
+
+    if device != "auto":
+        return device
+    if torch.cuda.is_available():
+        return "cuda"
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def pick_dtype(dtype: str, device: str) -> str:
+    import torch
+
+    if dtype != "auto":
+        return dtype
+    if device == "cuda":
+        return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
+    if device == "mps":
+        return "float16"
+    return "float32"
+
+
+def load_model(name: str, config_dir: Path | None, device: str, dtype: str, local_files_only: bool) -> LoadedModel:
+    """Load (or reuse) a model and tokenizer; thread-safe, one copy per (source, device, dtype)."""
+    source, tried = resolve(name, config_dir)
+    device = pick_device(device)
+    dtype = pick_dtype(dtype, device)
+    key = (source, device, dtype)
+    with _cache_lock:
+        if key in _cache:
+            return _cache[key]
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        offline = local_files_only or hub_offline()
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=offline)
+            model = AutoModelForCausalLM.from_pretrained(
+                source, dtype=getattr(torch, dtype), attn_implementation="sdpa", local_files_only=offline)
+        except (OSError, ValueError) as exc:
+            where = "the local hub cache only (offline)" if offline else "the Hugging Face hub"
+            tried.append(f"hub id {name!r} in {where}: {str(exc).splitlines()[0]}")
+            raise ModelNotFoundError(f"no model named {name!r}. Tried: " + "; ".join(tried)) from exc
+        model.to(device).eval()
+        if tokenizer.pad_token_id is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        tokenizer.padding_side = "left"
+        meta = ModelMeta.read(Path(source)) if Path(source).is_dir() else None
+        loaded = LoadedModel(model, tokenizer, meta, source, device, dtype)
+        _cache[key] = loaded
+        return loaded

@@ -1,0 +1,216 @@
+"""The GPT-2 realizer: batched generation over every segment it receives, delexicalised inputs, n-best."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from hybridnlg import Candidate, ComponentConfig, Failure, Realizer, Segment
+
+from .formatting import DEFAULT_VERBATIM, ModelMeta, restore
+from .generation import Generated, Settings, generate
+from .loading import LoadedModel, ModelNotFoundError, load_model
+from .prompts import PromptError, PromptRenderer, data_input
+
+Format = Literal["data", "template-guided", "prompt"]
+
+
+class GPT2Config(ComponentConfig):
+    model: str = Field("e2e-small", description="Shipped short name, local folder (relative to the config) or hub id.")
+    device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
+    dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
+    local_files_only: bool = Field(False, description="Never contact the hub (also when HF_HUB_OFFLINE=1).")
+    batch_size: int = Field(64, gt=0)
+    num_beams: int = Field(1, gt=0)
+    do_sample: bool = False
+    temperature: float = Field(1.0, gt=0)
+    top_p: float = Field(1.0, gt=0, le=1)
+    num_candidates: int = Field(1, gt=0, description="n-best candidates per segment, for the validator to rerank.")
+    max_new_tokens: int = Field(80, gt=0)
+    repetition_penalty: float = Field(1.0, gt=0)
+    no_repeat_ngram_size: int = Field(0, ge=0)
+    seed: int | None = Field(None, description="Default: the engine's seed.")
+    format: Format | None = Field(None, description="Default input format; default: the model's trained format.")
+    prompt: str | None = Field(None, description="Prompt template (format: prompt), relative to the config folder.")
+    prompt_stop: str = Field("\n", description="Prompt format: the text is cut at the first occurrence.")
+    verbatim: list[str] = Field(default_factory=lambda: list(DEFAULT_VERBATIM))
+    truncation: Literal["left", "error"] = "left"
+
+    @model_validator(mode="after")
+    def _n_best_needs_beams_or_sampling(self) -> GPT2Config:
+        if self.num_candidates > self.num_beams and not self.do_sample:
+            raise ValueError(f"num_candidates ({self.num_candidates}) needs num_beams >= {self.num_candidates} "
+                             "or do_sample: true")
+        return self
+
+
+class GPT2Realizer(Realizer):
+    """GPT-2 via transformers; every segment of a call is generated in length-sorted batches."""
+
+    name = "gpt2"
+    Config = GPT2Config
+
+    def __init__(self, config: GPT2Config, engine: Any = None) -> None:
+        super().__init__(config, engine)
+        self.config: GPT2Config = config
+        self.model: LoadedModel | None = None
+        self.load_error: str | None = None
+
+    @property
+    def config_dir(self) -> Path | None:
+        return getattr(self.engine, "config_dir", None)
+
+    def load(self) -> None:
+        try:
+            self.model = load_model(self.config.model, self.config_dir, self.config.device, self.config.dtype,
+                                    self.config.local_files_only)
+            self.load_error = None
+        except ModelNotFoundError as exc:
+            self.load_error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - any load failure becomes a fallback, never a crash at render time
+            self.load_error = f"could not load model {self.config.model!r}: {type(exc).__name__}: {exc}"
+        self.loaded = True
+
+    def check(self) -> list[str]:
+        self.ensure_loaded()
+        problems = [self.load_error] if self.load_error else []
+        if self.model is not None and self.config.max_new_tokens >= self.model.context_size:
+            problems.append(f"max_new_tokens ({self.config.max_new_tokens}) must be below the model's context "
+                            f"size ({self.model.context_size})")
+        return problems
+
+    def describe(self) -> dict[str, Any]:
+        info = super().describe()
+        if self.model is not None:
+            info.update(model=self.model.source, device=self.model.device, dtype=self.model.dtype)
+        return info
+
+    def _seed(self) -> int:
+        if self.config.seed is not None:
+            return self.config.seed
+        return int(getattr(getattr(self.engine, "config", None), "seed", 0) or 0)
+
+    def _settings(self) -> Settings:
+        c = self.config
+        return Settings(c.batch_size, c.max_new_tokens, c.num_beams, c.do_sample, c.temperature, c.top_p,
+                        c.num_candidates, c.repetition_penalty, c.no_repeat_ngram_size, self._seed())
+
+    def _format(self, segment: Segment, meta: ModelMeta | None) -> str:
+        options = segment.realizer_options(self.name)
+        return options.get("format") or self.config.format or (meta.format if meta else "prompt")
+
+    def _drafts(self, segments: Sequence[Segment], wanted: list[int]) -> dict[int, str | Failure]:
+        """Template drafts for template-guided segments: given in options, else from the template realizer."""
+        drafts: dict[int, str | Failure] = {}
+        missing = []
+        for index in wanted:
+            draft = segments[index].realizer_options(self.name).get("draft")
+            if draft is not None:
+                drafts[index] = str(draft)
+            else:
+                missing.append(index)
+        if not missing:
+            return drafts
+        if self.engine is None or not hasattr(self.engine, "get_realizer"):
+            return drafts | {i: Failure("template-guided format needs a template draft and there is no engine")
+                             for i in missing}
+        results = self.engine.get_realizer("template").realize([segments[i] for i in missing])
+        for index, result in zip(missing, results, strict=True):
+            if isinstance(result, Failure) or not result:
+                reason = result.reason if isinstance(result, Failure) else "no candidate"
+                drafts[index] = Failure(f"no template draft for template-guided input: {reason}")
+            else:
+                drafts[index] = result[0].text
+        return drafts
+
+    def _inputs(self, segments: Sequence[Segment], loaded: LoadedModel) -> list[tuple[str, dict[str, str], str] | Failure]:
+        """Per segment: (prompt text, placeholder map, format) or a Failure."""
+        meta = loaded.meta or ModelMeta()
+        formats = [self._format(segment, loaded.meta) for segment in segments]
+        drafts = self._drafts(segments, [i for i, f in enumerate(formats) if f == "template-guided"])
+        folders = [p for p in (self.config_dir, Path.cwd()) if p is not None]
+        renderer = PromptRenderer(folders)
+        inputs: list[tuple[str, dict[str, str], str] | Failure] = []
+        for index, (segment, fmt) in enumerate(zip(segments, formats, strict=True)):
+            draft = drafts.get(index)
+            if not segment.facts:
+                inputs.append(Failure("segment has no facts; the gpt2 realizer never prompts with nothing"))
+            elif isinstance(draft, Failure):
+                inputs.append(draft)
+            elif fmt == "prompt":
+                template = segment.realizer_options(self.name).get("prompt") or self.config.prompt
+                if not template:
+                    inputs.append(Failure("format 'prompt' needs a prompt template (options.gpt2.prompt or "
+                                          "realizers.gpt2.prompt)"))
+                    continue
+                try:
+                    inputs.append((*renderer.render(template, segment, meta, self.config.verbatim, draft), fmt))
+                except PromptError as exc:
+                    inputs.append(Failure(str(exc)))
+            elif fmt in {"data", "template-guided"}:
+                inputs.append((*data_input(segment, meta, self.config.verbatim, draft), fmt))
+            else:
+                inputs.append(Failure(f"unknown format {fmt!r}; use data, template-guided or prompt"))
+        return inputs
+
+    def _candidates(self, generated: list[Generated], mapping: dict[str, str], fmt: str,
+                    note: dict[str, Any]) -> list[Candidate] | Failure:
+        candidates: list[Candidate] = []
+        rejected: list[dict[str, str]] = []
+        seen: set[str] = set()
+        for rank, item in enumerate(generated):
+            text = item.text.split(self.config.prompt_stop)[0].strip() if fmt == "prompt" else item.text
+            restored, problem = restore(text, mapping)
+            if restored is None or not restored.strip():
+                rejected.append({"text": text, "reason": problem or "empty text"})
+                continue
+            if restored in seen:
+                continue
+            seen.add(restored)
+            meta = {"rank": rank, "format": fmt, "tokens": item.tokens, "delexicalised": text, **note}
+            candidates.append(Candidate(self.name, restored, round(item.score, 4), meta))
+        if not candidates:
+            reasons = "; ".join(f"{r['reason']}: {r['text']!r}" for r in rejected)
+            notes = "".join(f"; {key}: {value}" for key, value in note.items())
+            return Failure(f"all {len(generated)} gpt2 candidates rejected ({reasons}){notes}")
+        if rejected:
+            candidates[0].meta["rejected"] = rejected
+        return candidates
+
+    def realize(self, segments: Sequence[Segment]) -> list[list[Candidate] | Failure]:
+        self.ensure_loaded()
+        if self.model is None:
+            return [Failure(f"gpt2 model unavailable: {self.load_error}") for _ in segments]
+        loaded = self.model
+        inputs = self._inputs(segments, loaded)
+        limit = loaded.context_size - self.config.max_new_tokens
+        results: list[list[Candidate] | Failure | None] = [None] * len(segments)
+        prompts: list[list[int]] = []
+        pending: list[tuple[int, dict[str, str], str, dict[str, Any]]] = []
+        for index, item in enumerate(inputs):
+            if isinstance(item, Failure):
+                results[index] = item
+                continue
+            text, mapping, fmt = item
+            ids = loaded.tokenizer(text, add_special_tokens=False)["input_ids"]
+            note: dict[str, Any] = {}
+            if len(ids) > limit:
+                if self.config.truncation == "error":
+                    results[index] = Failure(f"prompt has {len(ids)} tokens; the model allows {limit} "
+                                             f"(context {loaded.context_size} - max_new_tokens)")
+                    continue
+                note["truncated"] = f"kept the last {limit} of {len(ids)} prompt tokens"
+                ids = ids[-limit:]
+            prompts.append(ids)
+            pending.append((index, mapping, fmt, note))
+        if prompts:
+            eos_id = loaded.tokenizer.convert_tokens_to_ids(loaded.meta.eos) if loaded.meta else \
+                loaded.tokenizer.eos_token_id
+            outcomes = generate(loaded.model, loaded.tokenizer, prompts, self._settings(), eos_id)
+            for (index, mapping, fmt, note), outcome in zip(pending, outcomes, strict=True):
+                results[index] = Failure(outcome.error) if outcome.error else \
+                    self._candidates(outcome.texts, mapping, fmt, note)
+        return [result if result is not None else Failure("not realized") for result in results]
