@@ -20,7 +20,7 @@ from .plan import Plan
 from .planner import Planner
 from .plugins import PluginSet, build_plugins
 from .report import Report
-from .router import AUTO, Route, unknown_realizer
+from .router import AUTO, NEURAL, TEMPLATE, Route, unknown_realizer
 from .types import Segment
 
 
@@ -139,6 +139,15 @@ class Engine:
     def get_validator(self, name: str) -> Validator:
         return self._loaded(self.validators[name])  # type: ignore[return-value]
 
+    def used_realizers(self) -> set[str]:
+        """Realizers the config can route to: named by segments, their fallbacks, `auto`, and `template`."""
+        names = {"template"}
+        for spec in self.config.segments:
+            names.update([spec.realizer, *(spec.fallback or [])])
+        if AUTO in names:
+            names.update({NEURAL, TEMPLATE})
+        return names & set(self.realizers)
+
     def fallback_for(self, segment: Segment) -> list[str] | None:
         spec_id = segment.parts[0].spec_id if segment.parts else segment.spec_id
         spec = self._specs.get(spec_id)
@@ -214,7 +223,8 @@ class Engine:
     def check(self) -> list[str]:
         """Every problem found at once: plugins, templates, models, lexicons."""
         problems = list(self.plugins.problems)
-        for name, component in [*self.realizers.items(), *self.validators.items()]:
+        used = [(n, r) for n, r in self.realizers.items() if n in self.used_realizers()]
+        for name, component in [*used, *self.validators.items()]:
             try:
                 problems += [f"{name}: {p}" for p in component.check()]
             except Exception as exc:  # noqa: BLE001 - a plugin's check must not hide the others

@@ -10,6 +10,9 @@ PACKS = ROOT / "templates"
 
 # Tests never load third-party plugins a developer happens to have installed.
 os.environ.setdefault("HYBRIDNLG_NO_PLUGINS", "1")
+# No test may reach a model hub; transformers then fails fast instead of waiting on the network.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
 @pytest.fixture

@@ -11,13 +11,14 @@ from typing import Any
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, Template
 from jinja2 import TemplateError as JinjaError
 from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from jinja2.sandbox import SecurityError
 from pydantic import Field
 
 from hybridnlg import Candidate, ComponentConfig, Failure, Realizer, Segment, TemplateError
 from hybridnlg.text import join_clauses, tidy
 
 from .filters import FILTERS, GLOBALS, VARIATION_KEY, Variation, make_locale_filters
+from .sandbox import LimitedSandbox
 
 SHIPPED = Path(__file__).parent / "shipped"
 FILE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".txt", ".tmpl")
@@ -38,6 +39,7 @@ class TemplateConfig(ComponentConfig):
     trim_blocks: bool = True
     lstrip_blocks: bool = True
     max_output_chars: int = Field(20_000, gt=0, description="A segment rendering longer than this is an error.")
+    timeout_s: float = Field(2.0, gt=0, description="Time limit for rendering one segment.")
 
 
 class TemplateRealizer(Realizer):
@@ -57,8 +59,8 @@ class TemplateRealizer(Realizer):
         user = self.engine.config.template_dirs(self.engine.config_dir) if self.engine else []
         return [*user, SHIPPED]
 
-    def _environment(self) -> SandboxedEnvironment:
-        env = SandboxedEnvironment(
+    def _environment(self) -> LimitedSandbox:
+        env = LimitedSandbox(
             loader=ChoiceLoader([FileSystemLoader(str(folder)) for folder in self._folders()]),
             undefined=StrictUndefined,
             autoescape=False,
@@ -121,7 +123,7 @@ class TemplateRealizer(Realizer):
                                 line=exc.lineno) from None
         variables = {**segment.context, "facts": segment.fact_values(), VARIATION_KEY: variation}
         try:
-            text = template.render(variables)
+            text = self.env.render_limited(template, variables, self.config.timeout_s, self.config.max_output_chars)
         except UndefinedError as exc:
             field = str(exc).split("'")[1] if "'" in str(exc) else None
             raise TemplateError(
@@ -129,6 +131,10 @@ class TemplateRealizer(Realizer):
                 record=segment.record_index, field=field, segment=segment.id, template=template.name or segment.template,
                 line=_template_line(exc.__traceback__, template.filename),
             ) from None
+        except TemplateNotFound as exc:
+            searched = ", ".join(str(f) for f in self._folders())
+            raise TemplateError(f"template '{exc.name}' not found; searched: {searched}", record=segment.record_index,
+                                segment=segment.id, template=template.name or segment.template) from None
         except SecurityError as exc:
             raise TemplateError(f"blocked by the sandbox: {exc}", record=segment.record_index, segment=segment.id,
                                 template=template.name or segment.template) from None
@@ -137,9 +143,6 @@ class TemplateRealizer(Realizer):
                 f"{type(exc).__name__}: {exc}", record=segment.record_index, segment=segment.id,
                 template=template.name or segment.template, line=_template_line(exc.__traceback__, template.filename),
             ) from None
-        if len(text) > self.config.max_output_chars:
-            raise TemplateError(f"output of {len(text)} characters exceeds max_output_chars={self.config.max_output_chars}",
-                                record=segment.record_index, segment=segment.id, template=template.name)
         return tidy(text)
 
     def realize(self, segments: Sequence[Segment]) -> list[list[Candidate] | Failure]:
