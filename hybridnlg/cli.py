@@ -191,6 +191,18 @@ def evaluate_command(config: str, data: str, refs: str | None, realizer: str | N
 
 
 @cli.command()
+@click.argument("domain")
+@click.option("--dir", "parent", type=click.Path(file_okay=False), default=".", show_default=True)
+def init(domain: str, parent: str) -> None:
+    """Scaffold a template pack DOMAIN/ (config, one template per segment, a sample record)."""
+    from .scaffold import scaffold
+
+    folder = scaffold(domain, Path(parent))
+    out.print(f"created {folder}/ — try:\n  hybridnlg check {folder}/config.yaml\n"
+              f"  hybridnlg render {folder}/config.yaml {folder}/record.json")
+
+
+@cli.command()
 def schema() -> None:
     """Print the JSON Schema of the configuration (for editor completion)."""
     from .config import json_schema

@@ -32,3 +32,19 @@ def test_example_report_generator_writes_reports(tmp_path: Path) -> None:
     assert "<h1>Northwind Traders Inc.: Q3 2026 results</h1>" in northwind
     assert "In the South region, revenue fell 4.7% to $4.1M across nine stores." in northwind
     assert "€" in (tmp_path / "contoso.html").read_text()
+
+
+def test_init_check_render(tmp_path: Path) -> None:
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "hybridnlg.cli", *args], cwd=tmp_path, capture_output=True,
+                              text=True, timeout=300)
+
+    assert cli("init", "shops").returncode == 0
+    checked = cli("check", "shops/config.yaml")
+    assert checked.returncode == 0, checked.stderr
+    rendered = cli("render", "shops/config.yaml", "shops/record.json")
+    assert rendered.returncode == 0, rendered.stderr
+    assert rendered.stdout.startswith("Example\n\nExample is an online shop. It ")
+    assert "three books" in rendered.stdout and "12 lamps" in rendered.stdout
+    again = cli("init", "shops")
+    assert again.returncode == 1 and "already exists" in again.stderr
