@@ -1,0 +1,96 @@
+"""The docs cannot drift: hook reference, config fields and code snippets are checked against the code."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hybridnlg.config import json_schema
+from hybridnlg.hookdocs import END, START, reference
+from tests.conftest import ROOT
+
+PLUGINS_MD = (ROOT / "docs" / "plugins.md").read_text()
+CONFIG_MD = (ROOT / "docs" / "configuration.md").read_text()
+EXAMPLE = ROOT / "plugins" / "hybridnlg-example"
+
+
+def python_blocks(text: str) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", text, re.S)
+
+
+def test_hook_reference_is_generated_from_hookspecs() -> None:
+    block = PLUGINS_MD.split(START, 1)[1].split(END, 1)[0]
+    assert block.strip() == reference().strip(), "run `python -m hybridnlg.hookdocs` to regenerate docs/plugins.md"
+
+
+def test_tutorial_is_the_installable_example_and_under_30_lines() -> None:
+    source = (EXAMPLE / "hybridnlg_example" / "__init__.py").read_text()
+    assert source in python_blocks(PLUGINS_MD)
+    assert len(source.strip().splitlines()) < 30
+
+
+def test_testing_snippet_runs() -> None:
+    snippet = next(b for b in python_blocks(PLUGINS_MD) if "hybridnlg.testing" in b)
+    sys.path.insert(0, str(EXAMPLE))
+    try:
+        exec(compile(snippet, "docs/plugins.md", "exec"), {})  # noqa: S102
+    finally:
+        sys.path.remove(str(EXAMPLE))
+        sys.modules.pop("hybridnlg_example", None)
+
+
+def _schema_fields() -> set[str]:
+    schema = json_schema()
+    fields = set(schema["properties"])
+    for definition in schema["$defs"].values():
+        fields |= set(definition.get("properties", {}))
+    return fields
+
+
+def test_configuration_doc_names_every_schema_field() -> None:
+    documented = set(re.findall(r"`([A-Za-z_]+)`", CONFIG_MD))
+    missing = _schema_fields() - documented
+    assert not missing, f"docs/configuration.md lacks: {sorted(missing)}"
+
+
+def test_configuration_worked_example_renders_as_shown(tmp_path: Path) -> None:
+    from hybridnlg import Engine
+
+    config = re.search(r"```yaml\n# worked example\n(.*?)```", CONFIG_MD, re.S).group(1)
+    record = json.loads(re.search(r"```json\n(.*?)```", CONFIG_MD, re.S).group(1))
+    expected = re.search(r"```text\n(.*?)```", CONFIG_MD, re.S).group(1).strip()
+    (tmp_path / "config.yaml").write_text(config)
+    assert Engine.from_config(tmp_path / "config.yaml").render(record).text == expected
+
+
+@pytest.mark.slow
+def test_example_plugin_installs_and_is_discovered_listed_and_selectable(tmp_path: Path) -> None:
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", str(EXAMPLE)],
+                         capture_output=True, text=True, timeout=600)
+    assert pip.returncode == 0, pip.stderr
+    env = {**os.environ, "HYBRIDNLG_NO_PLUGINS": "0"}
+    listed = subprocess.run([sys.executable, "-m", "hybridnlg.cli", "plugins", "--json"], capture_output=True,
+                            text=True, env=env, timeout=300)
+    rows = {row["name"]: row for row in json.loads(listed.stdout)}
+    assert rows["example"]["source"] == "entrypoint"
+    assert rows["example"]["registers"]["realizers"] == ["phrases"]
+    (tmp_path / "config.yaml").write_text(
+        "entities: {venue: {name: name}}\n"
+        "segments:\n"
+        "  - {id: intro, facts: [name, food, area], subject: venue, realizer: phrases, template: '{{ name }} is here.'}\n"
+        "realizers:\n  phrases:\n    phrases: {food: 'serves {value} food', area: 'is in the {value}'}\n"
+    )
+    (tmp_path / "r.json").write_text(json.dumps({"name": "The Eagle", "food": "Italian", "area": "riverside"}))
+    done = subprocess.run([sys.executable, "-m", "hybridnlg.cli", "render", "config.yaml", "r.json", "--format", "json"],
+                          cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    segment = json.loads(done.stdout)["segments"][0]
+    assert segment["realizer"] == "phrases"
+    assert segment["text"] == "The Eagle serves Italian food and is in the riverside."
+    assert segment["candidates"][0]["reports"], "the plugin's text was validated"
