@@ -203,6 +203,23 @@ def init(domain: str, parent: str) -> None:
 
 
 @cli.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--wait-ms", type=float, default=10.0, show_default=True,
+              help="How long a request waits for concurrent ones to share GPT-2 batches.")
+@click.option("--max-window", type=int, default=64, show_default=True, help="Most requests rendered together.")
+def serve(config: str, host: str, port: int, wait_ms: float, max_window: int) -> None:
+    """Serve POST /render, POST /batch, GET /health, GET /plugins (OpenAPI at /docs) over one shared engine."""
+    import uvicorn
+
+    from .server import create_app
+
+    app = create_app(_engine(config), wait_s=wait_ms / 1000, max_window=max_window)
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+@cli.command()
 def schema() -> None:
     """Print the JSON Schema of the configuration (for editor completion)."""
     from .config import json_schema

@@ -1,0 +1,79 @@
+"""`hybridnlg serve`: an HTTP API (FastAPI) over one shared engine, for report generators not written in Python."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Literal
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from . import __version__
+from .engine import Engine
+from .errors import HybridNLGError
+from .gather import Gatherer
+from .report import Report
+
+Format = Literal["text", "markdown", "html", "json"]
+
+
+class RenderRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    record: dict[str, Any]
+    format: Format | None = None
+    realizer: str | None = Field(None, description="Force every segment to this realizer.")
+    trace: bool = Field(False, description="Include the per-segment trace.")
+
+
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    records: list[Any] = Field(max_length=10_000)
+    format: Format | None = None
+    realizer: str | None = None
+    trace: bool = False
+
+
+def _result(report: Report, trace: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {"text": report.text, "format": report.format, "notes": report.notes}
+    if trace or report.format == "json":
+        data["segments"] = report.to_dict()["segments"]
+    return data
+
+
+def create_app(engine: Engine, wait_s: float = 0.01, max_window: int = 64) -> FastAPI:
+    app = FastAPI(title="hybridnlg", version=__version__,
+                  description="Hybrid data-to-text generation: templates, GPT-2 and a fact-checking validator.")
+    gatherer = Gatherer(engine, wait_s=wait_s, max_window=max_window)
+    app.state.engine = engine
+    app.state.gatherer = gatherer
+
+    @app.exception_handler(HybridNLGError)
+    async def bad_input(request: Request, exc: HybridNLGError) -> JSONResponse:
+        # every HybridNLGError is about the request's data or the config, never a server fault
+        return JSONResponse({"error": exc.to_dict()}, status_code=422)
+
+    @app.post("/render")
+    async def render(body: RenderRequest) -> dict[str, Any]:
+        report = await gatherer.render(body.record, body.format, body.realizer)
+        return _result(report, body.trace)
+
+    @app.post("/batch")
+    async def batch(body: BatchRequest) -> dict[str, Any]:
+        def run() -> list[dict[str, Any]]:
+            outcomes = engine.render_many(body.records, format=body.format, realizer=body.realizer, errors="record")
+            return [o if isinstance(o, dict) else {"index": o.record_index, **_result(o, body.trace)} for o in outcomes]
+
+        return {"results": await asyncio.to_thread(run)}
+
+    @app.get("/health")
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "version": __version__, "realizers": sorted(engine.realizers),
+                "validators": sorted(engine.validators), "gathering": gatherer.stats.to_dict()}
+
+    @app.get("/plugins")
+    async def plugins() -> list[dict[str, Any]]:
+        return [info.to_dict() for info in engine.plugins.infos]
+
+    return app
+
