@@ -40,7 +40,13 @@ def evaluate(
 ) -> dict[str, Any]:
     started = time.perf_counter()
     outputs = list(engine.render_many(records, realizer=realizer, window=window, errors="record"))
-    elapsed = time.perf_counter() - started
+    return summarize(outputs, references, time.perf_counter() - started)
+
+
+def summarize(
+    outputs: Sequence[Report | dict[str, Any]], references: Sequence[Sequence[str]] | None, elapsed: float
+) -> dict[str, Any]:
+    """Metrics of rendered outputs (reports or error records, in input order)."""
     reports = [o for o in outputs if isinstance(o, Report)]
     facts = 0
     fact_errors: Counter[str] = Counter()
@@ -62,7 +68,7 @@ def evaluate(
             for issue in issues:
                 (fact_errors if issue.code in FACT_CODES else fluency)[issue.code] += 1
     summary: dict[str, Any] = {
-        "records": len(records),
+        "records": len(outputs),
         "rendered": len(reports),
         "errors": len(outputs) - len(reports),
         "segments": segments,
@@ -74,7 +80,7 @@ def evaluate(
         "fallbacks": fallbacks,
         "flagged": flagged,
         "dropped": dropped,
-        "seconds_per_record": round(elapsed / max(len(records), 1), 4),
+        "seconds_per_record": round(elapsed / max(len(outputs), 1), 4),
     }
     if references is not None:
         paired = [(o.plain_text if isinstance(o, Report) else "", refs) for o, refs in zip(outputs, references)]

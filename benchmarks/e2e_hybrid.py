@@ -1,0 +1,73 @@
+"""Template only vs GPT-2 only vs hybrid `auto` on the E2E development set, side by side.
+
+    python benchmarks/e2e_hybrid.py [--limit N] [--out benchmarks/out/e2e_hybrid.json]
+
+One record per distinct MR of ../shared/data/e2e/devset.csv with all its references. Per run: BLEU (sacrebleu,
+multi-reference), the validator's fact error rate, an independent lexicon-based slot error rate
+(benchmarks/gpt2_common.py, not the validator), the share of segments per realizer, fallbacks and time per record.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from gpt2_common import dev_records, slot_errors  # noqa: E402
+
+from hybridnlg import Engine  # noqa: E402
+from hybridnlg.evaluate import summarize  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "templates" / "e2e" / "config.yaml"
+RUNS = {"template": "template", "gpt2": "gpt2", "hybrid (auto)": None}
+
+
+def independent_ser(records: list[dict], outputs: list) -> dict[str, float]:
+    names = {r[key] for r in records for key in ("name", "near") if key in r}
+    slots = missing = added = 0
+    for record, report in zip(records, outputs):
+        text = report.plain_text if not isinstance(report, dict) else ""
+        s, m, a = slot_errors(record, text, names)
+        slots, missing, added = slots + s, missing + m, added + a
+    return {"slots": slots, "missing": missing, "added": added, "slot_error_rate": round((missing + added) / slots, 4)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--limit", type=int, default=None, help="First N distinct MRs only (quick runs).")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "e2e_hybrid.json")
+    args = parser.parse_args()
+    pairs = dev_records(limit=args.limit)
+    records = [data for data, _ in pairs]
+    references = [refs for _, refs in pairs]
+    engine = Engine.from_config(CONFIG)
+    results = {}
+    for label, realizer in RUNS.items():
+        started = time.perf_counter()
+        outputs = list(engine.render_many(records, realizer=realizer, errors="record"))
+        elapsed = time.perf_counter() - started
+        metrics = summarize(outputs, references, elapsed)
+        metrics["independent"] = independent_ser(records, outputs)
+        metrics["wall_s"] = round(elapsed, 1)
+        results[label] = metrics
+        print(f"{label}: BLEU {metrics['bleu']}, validator fact errors {metrics['fact_error_rate']:.2%}, "
+              f"independent SER {metrics['independent']['slot_error_rate']:.2%}, share {metrics['realizer_share']}",
+              flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"records": len(records), "runs": results}, indent=2))
+    print()
+    print("| run | BLEU | validator fact error rate | independent slot error rate | GPT-2 share | fallbacks | s/record |")
+    print("|---|---|---|---|---|---|---|")
+    for label, m in results.items():
+        share = m["realizer_share"].get("gpt2", 0.0)
+        print(f"| {label} | {m['bleu']:.1f} | {m['fact_error_rate']:.2%} | {m['independent']['slot_error_rate']:.2%} "
+              f"| {share:.0%} | {m['fallbacks']} | {m['seconds_per_record']:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
