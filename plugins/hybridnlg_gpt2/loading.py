@@ -107,13 +107,18 @@ def load_model(name: str, config_dir: Path | None, device: str, dtype: str, loca
         if key in _cache:
             return _cache[key]
         import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
         offline = local_files_only or hub_offline()
         try:
             tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=offline)
+            config = AutoConfig.from_pretrained(source, local_files_only=offline)
+            if getattr(config, "activation_function", None) == "gelu_new":
+                # The same tanh approximation as one fused kernel instead of several Python-level tensor ops.
+                config.activation_function = "gelu_pytorch_tanh"
             model = AutoModelForCausalLM.from_pretrained(
-                source, dtype=getattr(torch, dtype), attn_implementation="sdpa", local_files_only=offline)
+                source, config=config, dtype=getattr(torch, dtype), attn_implementation="sdpa",
+                local_files_only=offline)
         except (OSError, ValueError) as exc:
             where = "the local hub cache only (offline)" if offline else "the Hugging Face hub"
             tried.append(f"hub id {name!r} in {where}: {str(exc).splitlines()[0]}")

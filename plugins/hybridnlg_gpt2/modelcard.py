@@ -46,9 +46,15 @@ def write_model_card(out: Path, *, title: str, data: dict[str, Any], hyper: dict
 
 
 def update_metrics(out: Path, metrics: dict[str, Any]) -> None:
-    """Replace the Metrics section of an existing card (used by the evaluation benchmark)."""
+    """Add or replace entries of the Metrics section of an existing card (used by the evaluation benchmark)."""
     card = (out / "README.md").read_text(encoding="utf-8")
     head, _, rest = card.partition("## Metrics\n")
-    tail = rest[rest.find("\n## "):] if "\n## " in rest else "\n"
-    body = "\n".join(f"- {key}: {value}" for key, value in metrics.items())
-    (out / "README.md").write_text(f"{head}## Metrics\n\n{body}\n{tail}", encoding="utf-8")
+    section, marker, tail = rest.partition("\n## ")
+    entries: dict[str, str] = {}
+    for line in section.splitlines():
+        if line.startswith("- ") and ": " in line:
+            key, _, value = line[2:].partition(": ")
+            entries[key] = value
+    entries.update({key: str(value) for key, value in metrics.items()})
+    body = "\n".join(f"- {key}: {value}" for key, value in entries.items())
+    (out / "README.md").write_text(f"{head}## Metrics\n\n{body}\n{marker}{tail}", encoding="utf-8")
