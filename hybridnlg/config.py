@@ -113,6 +113,9 @@ class EngineConfig(Strict):
         None, description="Validators to run with their settings; default: every registered validator."
     )
     decision: DecisionSpec = Field(default_factory=DecisionSpec)
+    timeouts: dict[str, float] = Field(
+        default_factory=dict, description="Seconds a realizer or validator (by name) may take per batch call."
+    )
     lexicon: dict[str, dict[str, list[str]]] = Field(
         default_factory=dict, description="Slot -> value -> paraphrases, used by validators."
     )

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any
 
 from .decide import choose
@@ -66,6 +69,20 @@ class Pipeline:
             outcomes[index] = Report(index, fmt, outputs, results[index], title=plan.title, notes=plan.notes)
         return [outcomes[index] for index, _ in records]
 
+    def _call(self, name: str, method: Callable[[Any], Any], argument: Any) -> Any:
+        """Call a plugin's batch method, giving up after `timeouts[name]` seconds when one is configured."""
+        limit = self.engine.config.timeouts.get(name)
+        if limit is None:
+            return method(argument)
+        # The thread cannot be killed; it is abandoned (daemon) and its late answer ignored.
+        pool = ThreadPoolExecutor(1, thread_name_prefix=f"hybridnlg-{name}")
+        try:
+            return pool.submit(method, argument).result(timeout=limit)
+        except FutureTimeout:
+            raise TimeoutError(f"no answer within {limit} s (timeouts.{name})") from None
+        finally:
+            pool.shutdown(wait=False)
+
     # stages ------------------------------------------------------------------------------------------------------
 
     def _realize_stages(self, results: list[SegmentResult]) -> None:
@@ -91,7 +108,7 @@ class Pipeline:
         for name, group in by_realizer.items():
             segments = [r.segment for r in group]
             try:
-                answers = _checked(name, segments, self.engine.get_realizer(name).realize(segments))
+                answers = _checked(name, segments, self._call(name, self.engine.get_realizer(name).realize, segments))
             except Exception as exc:  # noqa: BLE001 - a failing plugin costs its segments, not the report
                 answers = [Failure(f"realizer '{name}' raised {type(exc).__name__}: {exc}", exc)] * len(segments)
             for result, answer in zip(group, answers):
@@ -112,7 +129,7 @@ class Pipeline:
         items = [(owner.segment, trace.candidate) for trace, owner in zip(traces, owners)]
         for name in self.engine.validators:
             try:
-                reports = self.engine.get_validator(name).validate(items)
+                reports = self._call(name, self.engine.get_validator(name).validate, items)
                 if not isinstance(reports, list) or len(reports) != len(items):
                     raise TypeError(f"returned {len(reports) if isinstance(reports, list) else reports!r:.40} "
                                     f"reports for {len(items)} candidates")

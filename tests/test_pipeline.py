@@ -107,7 +107,9 @@ def test_misbehaving_realizer_falls_back_and_the_report_renders(realizer: str, r
 def test_forced_realizer_overrides_routing() -> None:
     engine = make_engine({**config(realizer="template")}, PLUGIN)
     assert engine.render({"name": "Ada"}, realizer="fake").segments[0].realizer == "fake"
-    with pytest.raises(Exception, match="No realizer named 'nope'. Available: auto, fake, template"):
+    available = ", ".join(sorted([*engine.realizers, "auto"]))
+    assert "fake" in available
+    with pytest.raises(Exception, match=f"No realizer named 'nope'. Available: {available}$"):
         engine.render({"name": "Ada"}, realizer="nope")
 
 
@@ -131,3 +133,37 @@ def test_arender() -> None:
 
     engine = make_engine(config(), PLUGIN)
     assert asyncio.run(engine.arender({"name": "Ada"})).text == "Ada welcomes you."
+
+
+class Hanging(Realizer):
+    name = "hang"
+
+    def realize(self, segments: Sequence[Segment]) -> list:
+        threading.Event().wait(30)
+        return [[Candidate(self.name, "late")] for _ in segments]
+
+
+def test_realizer_past_its_timeout_falls_back_with_the_reason() -> None:
+    import time
+
+    engine = make_engine({"validators": {}, "timeouts": {"hang": 0.3},
+                          "segments": [{"id": "a", "template": "On time.", "realizer": "hang"}]}, plugin_of(Hanging))
+    started = time.perf_counter()
+    result = engine.render({}).segments[0]
+    assert time.perf_counter() - started < 5
+    assert result.text == "On time." and "no answer within 0.3 s (timeouts.hang)" in result.failures["hang"]
+
+
+def test_validator_that_raises_fails_candidates_with_validator_error_and_template_is_flagged() -> None:
+    from hybridnlg import Validator
+
+    class Broken(Validator):
+        name = "broken"
+
+        def validate(self, items):  # noqa: ANN001, ANN201
+            raise ValueError("bad lexicon")
+
+    engine = make_engine({"validators": {"broken": {}}, "segments": [{"id": "a", "template": "Hello."}]}, plugin_of(Broken))
+    result = engine.render({}).segments[0]
+    assert result.text == "Hello." and result.flagged
+    assert result.candidates[0].reports[0].issues[0].code == "validator_error"
