@@ -41,6 +41,8 @@ def _read_json(path: str) -> Any:
         raise HybridNLGError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start}); save the file as UTF-8") from None
     except json.JSONDecodeError as exc:
         raise HybridNLGError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise HybridNLGError(f"{path}: JSON too deeply nested to read") from None
 
 
 def _write(text: str, path: str | None) -> None:
@@ -94,6 +96,8 @@ def _jsonl(path: str) -> Iterator[tuple[int, Any]]:
                 yield i, HybridNLGError(f"{path}:{i + 1}: not UTF-8 ({exc.reason} at byte {exc.start})")
             except json.JSONDecodeError as exc:
                 yield i, HybridNLGError(f"{path}:{i + 1}:{exc.colno}: invalid JSON: {exc.msg}")
+            except RecursionError:
+                yield i, HybridNLGError(f"{path}:{i + 1}: JSON too deeply nested to read")
 
 
 @cli.command()

@@ -20,3 +20,10 @@ def tpl_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "tpl"
     folder.mkdir()
     return folder
+
+from hypothesis import settings  # noqa: E402
+
+# `ci` keeps the suite fast; `thorough` (HYPOTHESIS_PROFILE=thorough) runs the long property campaign.
+settings.register_profile("ci", max_examples=150, deadline=None)
+settings.register_profile("thorough", max_examples=4000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -50,7 +50,7 @@ ENGINE = make_engine({
 })
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(records)
 def test_every_given_slot_is_expressed(record: dict[str, str]) -> None:
     text = ENGINE.render(record, realizer="template").text
