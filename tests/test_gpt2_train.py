@@ -77,3 +77,25 @@ def test_train_rejects_lora_on_scratch(tmp_path: Path) -> None:
 
     with pytest.raises(click.BadParameter, match="lora"):
         train(write_e2e_csv(tmp_path / "train.csv"), "scratch:tiny", tmp_path / "x", lora=True, quiet=True)
+
+
+def test_time_budget_stops_training_and_keeps_a_checkpoint(tmp_path: Path) -> None:
+    pairs = write_e2e_csv(tmp_path / "train.csv")
+    result = train(pairs, "scratch:tiny", tmp_path / "budget", epochs=50, batch_size=4, dev=pairs, vocab_size=300,
+                   max_minutes=0.01, quiet=True)
+    assert result.stopped == "time budget" and result.steps < 50 * 5
+    assert (tmp_path / "budget" / "model.safetensors").is_file()
+
+
+def test_train_command_line(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from hybridnlg_gpt2.train import train_command
+
+    out = tmp_path / "cli-model"
+    args = ["--pairs", str(write_e2e_csv(tmp_path / "train.csv")), "--base", "scratch:tiny", "--out", str(out),
+            "--max-steps", "2", "--batch-size", "4", "--vocab-size", "300", "--verbatim", "name"]
+    result = CliRunner().invoke(train_command, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "hybridnlg_meta.json").read_text(encoding="utf-8"))["verbatim"] == ["name"]
+    assert "hybridnlg train --pairs" in (out / "README.md").read_text(encoding="utf-8")

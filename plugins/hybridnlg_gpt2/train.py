@@ -6,7 +6,6 @@ import copy
 import math
 import random
 import shlex
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -235,15 +234,16 @@ def train(
         hyper["architecture"] = SCRATCH_SIZES[base.partition(":")[2] or "small"]
     out = Path(out)
     result = TrainResult(out, None, 0, 0.0, 0.0)
-    eval_seconds = 0.0
+    eval_seconds = eval_total = 0.0
     bad_evals = 0
 
     def evaluate(label: str) -> bool:
         """Dev loss now; saves when best. Returns True when early stopping should stop training."""
-        nonlocal eval_seconds, bad_evals
+        nonlocal eval_seconds, eval_total, bad_evals
         began = time.monotonic()
         loss = _dev_loss(model, dev_batches, pad_id) if dev_batches else float("nan")
         eval_seconds = time.monotonic() - began
+        eval_total += time.monotonic() - began
         entry = {"at": label, "step": result.steps, "dev_loss": round(loss, 4),
                  "minutes": round((time.monotonic() - started) / 60, 2)}
         result.history.append(entry)
@@ -259,6 +259,7 @@ def train(
 
     model.train()
     window_loss, window_tokens, window_start = 0.0, 0, time.monotonic()
+    loop_started = time.monotonic()
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.fields[status]}")]
     with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
@@ -285,7 +286,8 @@ def train(
                                   f"{(time.monotonic() - started) / 60:.1f} min")
                     if deadline is not None:
                         # Fit the linear decay into the time budget: re-plan the schedule's end from the speed so far.
-                        seconds_per_step = elapsed / log_every
+                        # Average since the start (less dev evaluations): one noisy window must not jerk the LR.
+                        seconds_per_step = (time.monotonic() - loop_started - eval_total) / result.steps
                         left = deadline - time.monotonic() - max(eval_seconds, 30.0) * 1.5
                         fit = result.steps + max(int(left / seconds_per_step), 1)
                         if fit < planned and abs(fit - total) > log_every // 2:
@@ -310,7 +312,8 @@ def train(
                else round(result.best_dev_loss, 4),
                "steps": result.steps, "epochs": result.epochs_completed, "stopped by": result.stopped,
                "training minutes": result.minutes,
-               "dev loss history": "; ".join(f"{h['at']}: {h['dev_loss']}" for h in result.history)}
+               "dev loss history": "; ".join(f"{h['at']}: {h['dev_loss']}" for h in result.history)
+               if dev_batches else "no dev set"}
     data = {"train": str(pairs) if isinstance(pairs, (str, Path)) else f"{len(train_pairs)} pairs in memory",
             "dev": str(dev) if isinstance(dev, (str, Path)) else f"{len(dev_pairs)} pairs in memory",
             "train pairs": len(train_set), "dev pairs used for loss": len(dev_set),
@@ -352,7 +355,21 @@ def train_command(pairs: str, base: str, out: str, format_: str, epochs: int, lr
     train(pairs, base, out, format_, epochs, lr, batch_size, warmup, lora, dev, max_minutes, seed,
           verbatim=[slot.strip() for slot in verbatim.split(",") if slot.strip()], vocab_size=vocab_size,
           max_steps=max_steps, threads=threads, save_dtype=save_dtype,
-          command="hybridnlg train " + shlex.join(sys.argv[1:] if sys.argv[0].endswith("train.py") else sys.argv[2:]))
+          command=_command_line(click.get_current_context()))
+
+
+def _command_line(ctx: click.Context) -> str:
+    """The equivalent `hybridnlg train` call, every option spelled out (for the model card)."""
+    words = ["hybridnlg", "train"]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name or "")
+        if value is None or not isinstance(param, click.Option):
+            continue
+        if param.is_flag:
+            words.append(param.opts[0] if value else param.secondary_opts[0])
+        else:
+            words += [param.opts[0], str(value)]
+    return shlex.join(words)
 
 
 if __name__ == "__main__":
