@@ -63,3 +63,16 @@ def test_payload_is_blocked_with_a_clear_error(payload: str) -> None:
 
 def test_corpus_size() -> None:
     assert len(PAYLOADS) >= 20
+
+
+@pytest.mark.parametrize("reference", ["../secret.j2", "/etc/hostname", "tpl/../../secret.j2", "..\\secret.j2"])
+def test_templates_cannot_read_outside_their_folders(tmp_path: Path, reference: str) -> None:
+    (tmp_path / "secret.j2").write_text("TOP SECRET")
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    (folder / "page.j2").write_text("{% include '" + reference + "' %}")
+    for template in ("page.j2", reference if reference.endswith(".j2") else "x.j2"):
+        engine = make_engine({"templates": str(folder), "validators": {}, "segments": [{"id": "s", "template": template}]})
+        with pytest.raises(TemplateError) as info:
+            engine.render({})
+        assert "not found" in str(info.value) and "TOP SECRET" not in str(info.value)
