@@ -174,3 +174,32 @@ def test_plugin_registers_the_realizer_and_the_train_command() -> None:
     group = click.Group("hybridnlg")
     plugin.register_commands(group)
     assert "train" in group.commands
+
+
+def test_out_of_memory_splits_the_batch_then_fails_per_segment(model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hybridnlg_gpt2 import generation
+
+    real = generation._run_batch
+    sizes: list[int] = []
+
+    def tight_memory(model: Any, tokenizer: Any, prompts: Any, *args: Any) -> Any:
+        sizes.append(len(prompts))
+        if len(prompts) > 2 or any(len(ids) > 40 for ids in prompts):
+            raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return real(model, tokenizer, prompts, *args)
+
+    monkeypatch.setattr(generation, "_run_batch", tight_memory)
+    segments = [segment(record, index=i, verbatim=()) for i, record in enumerate(RECORDS)]
+    results = make(model_dir, batch_size=8).realize(segments)
+    assert sizes[0] == 8 and 1 in sizes and max(sizes[1:]) <= 4
+    failed = [r for r in results if isinstance(r, Failure) and "out of memory" in r.reason]
+    assert failed, "the longest prompt never fits and must come back as a failure"
+    assert len(failed) < len(segments)
+
+
+def test_shipped_checkpoint_resolves_by_short_name() -> None:
+    from hybridnlg_gpt2.loading import CHECKPOINTS, resolve
+
+    if not (CHECKPOINTS / "e2e-small" / "config.json").is_file():
+        pytest.skip("e2e-small checkpoint not present")
+    assert resolve("e2e-small", None) == (str(CHECKPOINTS / "e2e-small"), [])
