@@ -1,0 +1,55 @@
+"""Dates in data, and the common ways a text writes them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import inflect
+from babel import dates as babel_dates
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$")
+_inflect = inflect.engine()
+
+
+def as_date(value: Any) -> dt.date | None:
+    """A date from a date/datetime or an ISO 8601 string; None for anything else."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def date_forms(day: dt.date, locales: Iterable[str]) -> list[str]:
+    """Ways to write `day`, longest first: CLDR formats per locale plus the usual English variants."""
+    forms: set[str] = {day.isoformat(), f"{day:%m/%d/%Y}", f"{day:%d/%m/%Y}", f"{day.month}/{day.day}/{day.year}",
+                       f"{day.day}/{day.month}/{day.year}", f"{day:%d.%m.%Y}"}  # fmt: skip
+    month, abbr = f"{day:%B}", f"{day:%b}"
+    nth = _inflect.ordinal(day.day)
+    for m in (month, abbr, f"{abbr}."):
+        forms |= {f"{m} {day.day}, {day.year}", f"{m} {day.day} {day.year}", f"{day.day} {m} {day.year}",
+                  f"{m} {nth}, {day.year}", f"{nth} {m} {day.year}", f"the {nth} of {m} {day.year}",
+                  f"{m} {day.day}", f"{day.day} {m}", f"{m} {nth}", f"{nth} {m}", f"the {nth} of {m}"}  # fmt: skip
+    for locale in locales:
+        for form in ("short", "medium", "long", "full"):
+            try:
+                forms.add(babel_dates.format_date(day, format=form, locale=locale))
+            except Exception:  # noqa: BLE001 - an unknown locale contributes no forms
+                break
+    return sorted(forms, key=len, reverse=True)
+
+
+def find_date(text: str, day: dt.date, locales: Iterable[str]) -> tuple[int, int] | None:
+    for form in date_forms(day, locales):
+        m = re.search(r"(?<![\w/.-])" + re.escape(form) + r"(?![\w/-])", text, re.IGNORECASE)
+        if m:
+            return m.span()
+    return None

@@ -1,0 +1,364 @@
+"""Fact checks: every expected fact expressed, nothing unsupported added, no wrong values."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from hybridnlg import Fact, Issue, Segment
+
+from .dates import as_date, find_date
+from .lexicon import Lexicon, LexiconMatch, Reading, value_key
+from .numbers import NumberMention, NumberReader, agrees, as_number, currency_symbols, numbers_in
+from .trends import TREND_WORDS, Direction, direction_before, trend_direction
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+Span = tuple[int, int]
+
+# Capitalised words the blank pipeline should not read as names.
+_NOT_NAMES = frozenset(
+    "i i'm i've i'd january february march april may june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday mr mrs ms dr".split()
+)
+_NEGATION_BEFORE = re.compile(r"(?:\b(?:not|never|no|non)|n't)[\s\-]+(?:(?:a|an|the|very|really)\s+)?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class FactSettings:
+    tolerance: float
+    rounding: bool
+    check_added_numbers: bool
+    check_entities: bool
+    entity_labels: frozenset[str]
+    locales: tuple[str, ...]
+
+
+@dataclass
+class _State:
+    """What one candidate's check has found so far."""
+
+    text: str
+    segment: Segment
+    consumed: list[Span] = field(default_factory=list)
+    status: dict[str, str] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+
+    def free(self, span: Span) -> bool:
+        return not any(a < span[1] and span[0] < b for a, b in self.consumed)
+
+    def express(self, name: str, span: Span | None = None) -> None:
+        if self.status.get(name) != "wrong":
+            self.status[name] = "expressed"
+        if span is not None:
+            self.consumed.append(span)
+
+    def wrong(self, name: str, message: str, span: Span | None) -> None:
+        self.status[name] = "wrong"
+        self.issues.append(Issue("wrong_value", message, fact=name, span=span))
+        if span is not None:
+            self.consumed.append(span)
+
+    def added(self, message: str, span: Span, fact: str | None = None) -> None:
+        self.issues.append(Issue("added_fact", message, fact=fact, span=span))
+        self.consumed.append(span)
+
+
+def leaves(value: Any) -> Iterator[Any]:
+    if isinstance(value, Mapping):
+        for item in value.values():
+            yield from leaves(item)
+    elif isinstance(value, (list, tuple, set)):
+        for item in value:
+            yield from leaves(item)
+    else:
+        yield value
+
+
+def phrase_pattern(value: str) -> re.Pattern[str]:
+    words = [re.escape(w) for w in re.split(r"[\s\-‐–]+", value.strip().replace("’", "'")) if w]
+    return re.compile(r"(?<!\w)" + r"[\s\-‐–]+".join(words) + r"(?!\w)", re.IGNORECASE)
+
+
+def find_phrase(text: str, value: str) -> list[Span]:
+    if not value.strip():
+        return []
+    return [m.span() for m in phrase_pattern(value).finditer(text)]
+
+
+class FactChecker:
+    def __init__(self, lexicon: Lexicon, reader: NumberReader, settings: FactSettings) -> None:
+        self.lexicon = lexicon
+        self.reader = reader
+        self.settings = settings
+
+    def check(self, text: str, doc: Doc, segment: Segment, statistical: bool) -> tuple[list[Issue], dict[str, str]]:
+        """Issues and a status per fact (expressed / missing / wrong) for one candidate text."""
+        state = _State(text, segment)
+        facts = {name: fact for name, fact in segment.facts.items() if fact.value is not None}
+        kinds = {name: self._kind(fact) for name, fact in facts.items()}
+        for name, fact in facts.items():
+            if kinds[name] == "string":
+                self._string_fact(state, fact)
+        self._context_strings(state)
+        self._lexicon(state, facts)
+        for name, fact in facts.items():
+            kind = kinds[name]
+            if kind == "date":
+                self._date_fact(state, fact)
+            elif kind == "trend":
+                self._trend_fact(state, fact)
+            elif kind == "boolean":
+                self._boolean_fact(state, fact)
+        mentions = [m for m in self.reader.read(text) if state.free(m.span)]
+        used = self._number_facts(state, facts, kinds, mentions)
+        for name, fact in facts.items():
+            if kinds[name] == "composite":
+                self._composite_fact(state, fact, mentions)
+        if self.settings.check_added_numbers:
+            self._added_numbers(state, [m for m in mentions if m.span not in used and state.free(m.span)])
+        if self.settings.check_entities:
+            self._entities(state, doc, statistical)
+        for name in facts:
+            if name not in state.status:
+                state.status[name] = "missing"
+                state.issues.append(
+                    Issue("missing_fact", f"{name} = {facts[name].value!r} is not expressed", fact=name, span=None)
+                )
+        return state.issues, state.status
+
+    # kinds --------------------------------------------------------------------------------------------------------
+
+    def _kind(self, fact: Fact) -> str:
+        value = fact.value
+        if fact.name in self.lexicon.slots and not isinstance(value, (Mapping, list, tuple)):
+            return "lexicon"
+        if isinstance(value, bool):
+            return "boolean"
+        if as_number(value) is not None:
+            return "number"
+        if as_date(value) is not None:
+            return "date"
+        if trend_direction(value) is not None:
+            return "trend"
+        if isinstance(value, (Mapping, list, tuple, set)):
+            return "composite"
+        return "string"
+
+    # strings ------------------------------------------------------------------------------------------------------
+
+    def _string_fact(self, state: _State, fact: Fact) -> None:
+        value = str(fact.value)
+        spans = [s for s in find_phrase(state.text, value) if state.free(s)]
+        if spans:
+            for span in spans:
+                state.express(fact.name, span)
+            return
+        context = state.segment.context
+        ref, full = context.get("ref"), context.get("ref_full")
+        if isinstance(ref, str) and full == fact.value and (ref_spans := find_phrase(state.text, ref)):
+            state.express(fact.name, ref_spans[0])
+            return
+        # Numeric strings ("12.5%", "$1.2M", "Q3 2026") are expressed when all their numbers are.
+        wanted = self.reader.read(value)
+        if wanted and re.fullmatch(r"[\W\d\s]*(?:[A-Za-z]{0,3}[\W\d\s]*)", value):
+            mentions = [m for m in self.reader.read(state.text) if state.free(m.span)]
+            found = [next((m for m in mentions if agrees(m, w.value, self.settings.tolerance, self.settings.rounding)), None) for w in wanted]
+            if all(found):
+                for m in found:
+                    assert m is not None
+                    state.express(fact.name, m.span)
+
+    def _context_strings(self, state: _State) -> None:
+        """Names and other strings from the record: mentioning them adds nothing, and hides their inner words."""
+        lexicon_slots = self.lexicon.slots
+        for key, value in state.segment.context.items():
+            if key in lexicon_slots:
+                continue
+            for leaf in leaves(value):
+                if not isinstance(leaf, str) or len(leaf.strip()) < 2 or not re.search(r"[^\W\d_]", leaf):
+                    continue
+                if self.lexicon.knows_surface(leaf) or trend_direction(leaf) is not None:
+                    continue
+                for span in find_phrase(state.text, leaf):
+                    if state.free(span):
+                        state.consumed.append(span)
+
+    # categorical values -------------------------------------------------------------------------------------------
+
+    def _lexicon(self, state: _State, facts: dict[str, Fact]) -> None:
+        context = state.segment.context
+        expected = {name: value_key(f.value) for name, f in facts.items() if name in self.lexicon.slots}
+        for match in self.lexicon.find(state.text):
+            if not state.free(match.span):
+                continue
+            readings = [self.lexicon.resolve(r, match.negated) for r in match.readings]
+            self._reading(state, match, readings, expected, context)
+        for name, key in expected.items():
+            if name in state.status:
+                continue
+            if not self.lexicon.surfaces_of(name, facts[name].value):
+                for span in find_phrase(state.text, str(facts[name].value)):
+                    if state.free(span):
+                        state.express(name, span)
+
+    def _reading(
+        self, state: _State, match: LexiconMatch, readings: list[Reading], expected: dict[str, str], context: Mapping[str, Any]
+    ) -> None:
+        span, said = match.span, match.text
+        hit = next((r for r in readings if expected.get(r.slot) == value_key(r.value)), None)
+        if hit is not None:
+            if match.negated and not self.lexicon.is_boolean(hit.slot):
+                state.wrong(hit.slot, f"{hit.slot} is {hit.value!r} but the text negates it: 'not … {said}'", span)
+            else:
+                state.express(hit.slot, span)
+            return
+        if any(r.generic for r in readings):
+            state.consumed.append(span)
+            return
+        if any(r.slot not in expected and value_key(context.get(r.slot)) == value_key(r.value) for r in readings):
+            state.consumed.append(span)
+            return
+        clash = next((r for r in readings if r.slot in expected), None)
+        if clash is not None:
+            want = state.segment.facts[clash.slot].value
+            state.wrong(clash.slot, f"{clash.slot} is {want!r} but the text says {said!r} ({clash.value})", span)
+            return
+        in_context = next((r for r in readings if context.get(r.slot) is not None), None)
+        if in_context is not None:
+            want = context[in_context.slot]
+            state.wrong(in_context.slot, f"{in_context.slot} is {want!r} but the text says {said!r} ({in_context.value})", span)
+            return
+        slots = ", ".join(sorted({r.slot for r in readings}))
+        state.added(f"{said!r} states {slots}, which is not among the facts", span, fact=readings[0].slot)
+
+    # dates, trends, booleans --------------------------------------------------------------------------------------
+
+    def _date_fact(self, state: _State, fact: Fact) -> None:
+        day = as_date(fact.value)
+        assert day is not None
+        span = find_date(state.text, day, self.settings.locales)
+        if span is not None:
+            state.express(fact.name, span)
+
+    def _trend_fact(self, state: _State, fact: Fact) -> None:
+        want = trend_direction(fact.value)
+        found: dict[Direction, Span] = {}
+        for direction, pattern in TREND_WORDS.items():
+            for m in pattern.finditer(state.text):
+                if state.free(m.span()):
+                    found.setdefault(direction, m.span())
+        if want in found:
+            state.express(fact.name, found[want])  # type: ignore[index]
+            return
+        if found:
+            direction, span = min(found.items(), key=lambda item: item[1])
+            state.wrong(fact.name, f"{fact.name} is {fact.value!r} but the text says {state.text[span[0]:span[1]]!r}", span)
+
+    def _boolean_fact(self, state: _State, fact: Fact) -> None:
+        words = re.sub(r"(?<=[a-z])(?=[A-Z])|_", " ", fact.name).lower()
+        for span in find_phrase(state.text, words):
+            if not state.free(span):
+                continue
+            negated = bool(_NEGATION_BEFORE.search(state.text[max(0, span[0] - 30) : span[0]]))
+            if negated == bool(fact.value):
+                state.wrong(fact.name, f"{fact.name} is {fact.value!r} but the text says the opposite", span)
+            else:
+                state.express(fact.name, span)
+            return
+
+    # numbers ------------------------------------------------------------------------------------------------------
+
+    def _number_facts(
+        self, state: _State, facts: dict[str, Fact], kinds: dict[str, str], mentions: list[NumberMention]
+    ) -> set[Span]:
+        used: set[Span] = set()
+        symbols = self._currency_symbols(state.segment.context)
+        for name, fact in facts.items():
+            if kinds[name] != "number":
+                continue
+            value = as_number(fact.value)
+            assert value is not None
+            match = next((m for m in mentions if m.span not in used and self._agrees(m, value)), None)
+            if match is None:
+                match = next((m for m in mentions if self._agrees(m, value)), None)
+            if match is None:
+                continue
+            used.add(match.span)
+            state.express(name, match.span)
+            if symbols and match.currency and match.currency not in symbols:
+                state.wrong(name, f"{name} is in {'/'.join(sorted(symbols))} but the text writes {match.currency!r}", match.span)
+            if match.value >= 0 and value != 0:
+                said = direction_before(state.text, *match.span)
+                if said is not None and said[0] != ("up" if value > 0 else "down"):
+                    word = state.text[said[1][0] : said[1][1]]
+                    state.wrong(name, f"{name} is {fact.value!r} but the text says {word!r} {match.text!r}", said[1])
+        return used
+
+    def _agrees(self, mention: NumberMention, value: float) -> bool:
+        return agrees(mention, value, self.settings.tolerance, self.settings.rounding)
+
+    def _currency_symbols(self, context: Mapping[str, Any]) -> set[str]:
+        code = context.get("currency")
+        if isinstance(code, str) and re.fullmatch(r"[A-Za-z]{3}", code):
+            return currency_symbols(code, (*self.settings.locales, "en_US"))
+        return set()
+
+    def _composite_fact(self, state: _State, fact: Fact, mentions: list[NumberMention]) -> None:
+        for leaf in leaves(fact.value):
+            if isinstance(leaf, str) and len(leaf) > 1 and find_phrase(state.text, leaf):
+                state.express(fact.name)
+                return
+        size = len(fact.value)
+        if any(self._agrees(m, size) for m in mentions):
+            state.express(fact.name)
+
+    def _added_numbers(self, state: _State, mentions: list[NumberMention]) -> None:
+        supported = [n for v in (state.segment.context, state.segment.fact_values()) for n in numbers_in(v, self.reader)]
+        for mention in mentions:
+            if mention.weak or any(self._agrees(mention, n) for n in supported):
+                continue
+            state.added(f"the number {mention.text!r} is not in the data", mention.span)
+
+    # entities -----------------------------------------------------------------------------------------------------
+
+    def _entities(self, state: _State, doc: Doc, statistical: bool) -> None:
+        blob = " | ".join(
+            str(leaf).lower() for v in (state.segment.context, state.segment.fact_values()) for leaf in leaves(v) if isinstance(leaf, str)
+        )
+        for tokens in self._name_candidates(doc, statistical, state):
+            words = [t for t in tokens if t.is_alpha and not t.is_stop and state.free((t.idx, t.idx + len(t)))]
+            if not words:
+                continue
+            if all(re.search(rf"(?<!\w){re.escape(t.lower_)}(?!\w)", blob) for t in words):
+                continue
+            span = (words[0].idx, words[-1].idx + len(words[-1]))
+            state.added(f"{state.text[span[0]:span[1]]!r} is not in the data", span)
+
+    def _name_candidates(self, doc: Doc, statistical: bool, state: _State) -> Iterator[list[Any]]:
+        if statistical:
+            for ent in doc.ents:
+                if ent.label_ in self.settings.entity_labels:
+                    yield list(ent)
+            return
+        run: list[Any] = []
+        for token in doc:
+            capitalised = token.is_alpha and token.text[:1].isupper() and token.lower_ not in _NOT_NAMES
+            if capitalised and not token.is_sent_start:
+                run.append(token)
+                continue
+            # A sentence-initial word is only part of a name when another capitalised word follows ("John Smith").
+            following = doc[token.i + 1] if token.i + 1 < len(doc) else None
+            if capitalised and not token.is_stop and following is not None and following.text[:1].isupper():
+                if run:
+                    yield run
+                run = [token]
+                continue
+            if run:
+                yield run
+            run = []
+        if run:
+            yield run

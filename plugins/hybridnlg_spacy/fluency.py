@@ -1,0 +1,226 @@
+"""Fluency checks: leftovers from templates and models, balance, length, script, sentences, repetition."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from hybridnlg import Issue
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span
+
+_SPECIAL_TOKENS = re.compile(
+    r"<\|[^|<>\n]{1,40}\|>"
+    r"|</?(?:s|sep|pad|eos|bos|sos|unk|mask|cls|eot|endoftext|start|end)>"
+    r"|\[(?:SEP|PAD|CLS|MASK|UNK|BOS|EOS)\]"
+    r"|__[A-Za-z][\w]*__"
+    r"|\$\{\w+\}",
+    re.IGNORECASE,
+)
+_TEMPLATE_SYNTAX = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|\{\{|\}\}|\{%|%\}", re.DOTALL)
+_NAMED_SLOT = re.compile(r"\[(\w+)\]|<(\w+)>|\{(\w+)\}")
+
+_PAIRS = {")": "(", "]": "[", "}": "{", "”": "“", "»": "«"}
+_OPENERS = set(_PAIRS.values())
+_TERMINAL = ".!?"
+_CLOSERS_AFTER_TERMINAL = "\"'”’)]»"
+
+# Words a complete sentence does not end on: a cut-off generation usually stops right after one of these.
+DANGLING = frozenset(
+    "the a an and or but nor of to in on at near with for by from is are was were be been its their his her "
+    "than that which who whose very as into onto has have had this these those our your my".split()
+)
+
+# For the blank pipeline, which has no tagger: the verbs data-to-text sentences are built on.
+VERB_WORDS = frozenset(
+    """
+    be is are was were been being am 's 're 'm has have had having do does did can could will would shall should
+    may might must offer offers offered offering serve serves served serving provide provides provided sit sits
+    sat lie lies lay locate located situate situated find found rate rates rated rank ranks ranked get gets got
+    rise rises rose risen fall falls fell fallen grow grows grew grown increase increases increased decrease
+    decreases decreased decline declines declined drop drops dropped climb climbs climbed gain gains gained
+    remain remains remained hold holds held stay stays stayed reach reaches reached report reports reported
+    contribute contributes contributed expect expects expected welcome welcomes welcomed cater caters catered
+    sell sells sold cost costs charge charges make makes made come comes came go goes went give gives gave
+    take takes took see sees saw like likes liked enjoy enjoys enjoyed visit visits visited want wants wanted
+    need needs needed include includes included feature features featured boast boasts boasted allow allows
+    allowed accept accepts accepted recommend recommends recommended open opens opened close closes closed
+    earn earns earned post posts posted show shows showed shown lead leads led fail fails failed stand stands
+    stood run runs ran slip slips slipped jump jumps jumped edge edges edged totals totalled totaled amount amounts amounted
+    receive receives received score scores scored call calls called name names named
+    """.split()
+)
+
+
+@dataclass(frozen=True)
+class FluencyLimits:
+    min_chars: int
+    max_chars: int
+    ngram_size: int
+    max_ngram_repeats: int
+    max_word_repeats: int
+    max_foreign_script: float
+    require_verb: bool
+    require_terminal_punctuation: bool
+
+
+def leftovers(text: str, slot_names: Iterable[str]) -> list[Issue]:
+    """Template syntax, model special tokens and delexicalised slot names that reached the surface."""
+    issues: list[Issue] = []
+    taken: list[tuple[int, int]] = []
+    for pattern in (_TEMPLATE_SYNTAX, _SPECIAL_TOKENS):
+        for m in pattern.finditer(text):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            taken.append(m.span())
+            issues.append(Issue("leftover_placeholder", f"leftover placeholder or special token {m.group(0)!r}", span=m.span()))
+    names = {n.lower() for n in slot_names}
+    for m in _NAMED_SLOT.finditer(text):
+        inner = next(g for g in m.groups() if g is not None)
+        if inner.lower() in names and not any(a < m.end() and m.start() < b for a, b in taken):
+            issues.append(Issue("leftover_placeholder", f"unfilled slot {m.group(0)!r}", fact=inner, span=m.span()))
+    return issues
+
+
+def balance(text: str) -> list[Issue]:
+    """Brackets and double quotes that are not closed, or closed without being opened."""
+    issues: list[Issue] = []
+    stack: list[tuple[str, int]] = []
+    for i, ch in enumerate(text):
+        if ch in _OPENERS:
+            stack.append((ch, i))
+        elif ch in _PAIRS:
+            if stack and stack[-1][0] == _PAIRS[ch]:
+                stack.pop()
+            else:
+                issues.append(Issue("unbalanced", f"'{ch}' closes nothing", span=(i, i + 1)))
+    for ch, i in stack:
+        issues.append(Issue("unbalanced", f"'{ch}' is never closed", span=(i, i + 1)))
+    quotes = [i for i, ch in enumerate(text) if ch == '"']
+    if len(quotes) % 2:
+        issues.append(Issue("unbalanced", 'a double quote (") is never closed', span=(quotes[-1], quotes[-1] + 1)))
+    return issues
+
+
+def characters(text: str, max_foreign: float) -> list[Issue]:
+    """Control characters, broken encodings and text that is mostly in a non-Latin script."""
+    issues: list[Issue] = []
+    latin = other = 0
+    first_other: int | None = None
+    for i, ch in enumerate(text):
+        category = unicodedata.category(ch)
+        if ch == "\ufffd" or category in ("Cs", "Co") or (category == "Cc" and ch not in "\t\n\r"):
+            issues.append(Issue("odd_characters", f"unexpected character U+{ord(ch):04X}", span=(i, i + 1)))
+        elif category == "Cf":
+            issues.append(
+                Issue("odd_characters", f"invisible formatting character U+{ord(ch):04X}", span=(i, i + 1), severity="warning")
+            )
+        elif ch.isalpha():
+            if unicodedata.name(ch, "").startswith("LATIN"):
+                latin += 1
+            else:
+                other += 1
+                first_other = i if first_other is None else first_other
+    if len(issues) > 5:
+        issues = [*issues[:5], Issue("odd_characters", f"{len(issues) - 5} more odd characters", severity=issues[5].severity)]
+    if other and first_other is not None and other / (latin + other) > max_foreign:
+        issues.append(
+            Issue(
+                "foreign_script",
+                f"{other} of {latin + other} letters are not in the Latin script",
+                span=(first_other, len(text)),
+            )
+        )
+    return issues
+
+
+def length(text: str, limits: FluencyLimits) -> list[Issue]:
+    size = len(text.strip())
+    if size < limits.min_chars:
+        return [Issue("too_short", f"{size} characters; at least {limits.min_chars} expected", span=(0, len(text)))]
+    if size > limits.max_chars:
+        return [
+            Issue("too_long", f"{size} characters; at most {limits.max_chars} allowed", span=(limits.max_chars, len(text)))
+        ]
+    return []
+
+
+def sentences(doc: Doc, statistical: bool, limits: FluencyLimits) -> list[Issue]:
+    """Each sentence has a verb and does not stop mid-phrase; the text ends with terminal punctuation."""
+    issues: list[Issue] = []
+    sents = [s for s in doc.sents if any(t.is_alpha or t.like_num for t in s)]
+    for sent in sents:
+        span = (sent.start_char, sent.end_char)
+        if limits.require_verb and not _has_verb(sent, statistical):
+            issues.append(Issue("incomplete_sentence", f"no verb in {_quote(sent.text)}", span=span))
+            continue
+        words = [t for t in sent if not (t.is_punct or t.is_space)]
+        last = words[-1] if words else None
+        if last is not None and last.lower_ in DANGLING and sent[-1].is_punct:
+            issues.append(Issue("incomplete_sentence", f"sentence ends on {last.text!r}: {_quote(sent.text)}", span=span))
+    if limits.require_terminal_punctuation and sents:
+        stripped = doc.text.rstrip().rstrip(_CLOSERS_AFTER_TERMINAL)
+        last = sents[-1]
+        if not stripped or stripped[-1] not in _TERMINAL + "…" or stripped.endswith(("...", "…")):
+            reason = "trails off" if stripped.endswith(("...", "…")) else "has no terminal punctuation"
+            issue = Issue("incomplete_sentence", f"the text {reason}: {_quote(last.text)}", span=(last.start_char, last.end_char))
+            if not any(i.span == issue.span for i in issues):
+                issues.append(issue)
+    return issues
+
+
+def _has_verb(sent: Span, statistical: bool) -> bool:
+    if statistical:
+        return sent.root.pos_ in ("VERB", "AUX") or any(t.pos_ in ("VERB", "AUX") for t in sent)
+    for prev, tok in zip([None, *sent[:-1]], sent):
+        if tok.lower_ in VERB_WORDS or (tok.is_alpha and len(tok) > 4 and tok.lower_.endswith("ed")):
+            return True
+        # "John Smith runs it", "It serves": a word in -s right after a name or a pronoun.
+        after_subject = prev is not None and (prev.text[:1].isupper() or prev.lower_ in ("it", "he", "she", "that", "which", "who"))
+        if after_subject and tok.is_alpha and tok.is_lower and len(tok) > 3 and tok.lower_.endswith("s") and not tok.lower_.endswith("ss"):
+            return True
+    return False
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def repetition(doc: Doc, limits: FluencyLimits) -> list[Issue]:
+    """Stuttered words, phrases said twice, and content words used too often."""
+    issues: list[Issue] = []
+    words = [t for t in doc if not (t.is_punct or t.is_space)]
+    for prev, tok in zip(words, words[1:]):
+        if tok.is_alpha and tok.lower_ == prev.lower_ and tok.i == prev.i + 1:
+            issues.append(Issue("repetition", f"repeated word {tok.text!r}", span=(prev.idx, tok.idx + len(tok))))
+    n = limits.ngram_size
+    seen: dict[tuple[str, ...], int] = {}
+    flagged: list[tuple[int, int]] = []
+    for i in range(len(words) - n + 1):
+        gram = words[i : i + n]
+        key = tuple(t.lower_ for t in gram)
+        if all(t.is_stop or t.like_num for t in gram):
+            continue
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > limits.max_ngram_repeats:
+            start, end = gram[0].idx, gram[-1].idx + len(gram[-1])
+            if flagged and start <= flagged[-1][1]:
+                flagged[-1] = (flagged[-1][0], end)
+            else:
+                flagged.append((start, end))
+    for start, end in flagged:
+        issues.append(Issue("repetition", f"repeated phrase {_quote(doc.text[start:end])}", span=(start, end)))
+    counts = Counter(t.lower_ for t in words if t.is_alpha and not t.is_stop and len(t) > 2)
+    for word, count in counts.items():
+        if count > limits.max_word_repeats:
+            last = [t for t in words if t.lower_ == word][-1]
+            issues.append(
+                Issue("repetition", f"{word!r} used {count} times", span=(last.idx, last.idx + len(last)), severity="warning")
+            )
+    return issues

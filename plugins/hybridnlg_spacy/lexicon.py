@@ -1,0 +1,206 @@
+"""Slot lexicons: canonical values and their surface paraphrases, compiled into one matcher."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+LexiconData = dict[str, dict[str, list[str]]]
+
+SHIPPED_DIR = Path(__file__).parent / "lexicons"
+
+_BOOLEAN_KEYS = {"yes": "yes", "true": "yes", "no": "no", "false": "no"}
+_SEPARATORS = re.compile(r"[\s\-‐–—]+")
+
+# A negation right before a matched surface flips a boolean value ("isn't kid friendly", "not a family-friendly pub").
+_NEGATION_BEFORE = re.compile(
+    r"(?:\b(?:not|never|no|non|nor)|n't)[\s\-]+(?:(?:a|an|the|very|really|particularly|exactly|that|too|so|at all)\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def value_key(value: Any) -> str:
+    """A comparable key for a fact or lexicon value: booleans as yes/no, strings trimmed and lower-cased."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    key = _SEPARATORS.sub(" ", str(value)).strip().lower()
+    return _BOOLEAN_KEYS.get(key, key)
+
+
+def surface_key(surface: str) -> str:
+    return _SEPARATORS.sub(" ", surface.replace("’", "'")).strip().lower()
+
+
+def is_boolean_slot(values: Iterable[str]) -> bool:
+    keys = {value_key(v) for v in values}
+    return bool(keys) and keys <= {"yes", "no"}
+
+
+def load_lexicon_file(name: str, base: Path | None = None) -> LexiconData:
+    """Read a YAML lexicon; a bare name without suffix (e.g. `e2e`) names a lexicon shipped with this plugin."""
+    path = _resolve(name, base)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if isinstance(data, Mapping) and set(data) == {"lexicon"}:
+        data = data["lexicon"]
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{path}: a lexicon is a mapping slot -> value -> list of paraphrases")
+    out: LexiconData = {}
+    for slot, values in data.items():
+        if not isinstance(values, Mapping):
+            raise ValueError(f"{path}: {slot}: expected a mapping value -> list of paraphrases")
+        out[str(slot)] = {}
+        for value, surfaces in values.items():
+            if surfaces is None:
+                surfaces = []
+            if not isinstance(surfaces, list) or not all(isinstance(s, str) for s in surfaces):
+                raise ValueError(f"{path}: {slot}.{value}: expected a list of strings")
+            out[str(slot)][_canonical(value)] = list(surfaces)
+    return out
+
+
+def _canonical(value: Any) -> str:
+    # YAML reads bare yes/no as booleans.
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _resolve(name: str, base: Path | None) -> Path:
+    candidate = Path(name)
+    if not candidate.suffix and len(candidate.parts) == 1:
+        shipped = SHIPPED_DIR / f"{name}.yaml"
+        if shipped.exists():
+            return shipped
+        available = ", ".join(sorted(p.stem for p in SHIPPED_DIR.glob("*.yaml")))
+        raise FileNotFoundError(f"no shipped lexicon named '{name}'. Shipped: {available}; or give a path to a YAML file")
+    path = candidate if candidate.is_absolute() or base is None else base / candidate
+    if not path.exists():
+        raise FileNotFoundError(f"lexicon file {path} not found")
+    return path
+
+
+def merge_lexicons(*lexicons: Mapping[str, Mapping[str, Sequence[str]]]) -> LexiconData:
+    """Union of the paraphrases per slot and value; values compare by `value_key`."""
+    merged: LexiconData = {}
+    for lexicon in lexicons:
+        for slot, values in lexicon.items():
+            target = merged.setdefault(slot, {})
+            for value, surfaces in values.items():
+                key = next((v for v in target if value_key(v) == value_key(value)), _canonical(value))
+                bucket = target.setdefault(key, [])
+                bucket.extend(s for s in surfaces if s not in bucket)
+    return merged
+
+
+def lexicon_problems(
+    lexicon: Mapping[str, Mapping[str, Sequence[str]]], known_slots: Iterable[str], where: str = "lexicon"
+) -> list[str]:
+    """Problems for `check`: slots no segment has a fact for, and empty paraphrases."""
+    known = sorted(set(known_slots))
+    problems: list[str] = []
+    for slot, values in lexicon.items():
+        if slot not in known:
+            problems.append(
+                f"{where}.{slot}: no segment has a fact named '{slot}'. Known facts: {', '.join(known) or '(none)'}"
+            )
+        for value, surfaces in values.items():
+            for i, surface in enumerate(surfaces):
+                if not surface_key(surface):
+                    problems.append(f"{where}.{slot}.{value}[{i}]: empty paraphrase; remove it")
+    return problems
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One interpretation of a matched surface: this slot has this value."""
+
+    slot: str
+    value: str
+    generic: bool = False
+
+
+@dataclass(frozen=True)
+class LexiconMatch:
+    span: tuple[int, int]
+    text: str
+    readings: tuple[Reading, ...]
+    negated: bool
+
+
+class Lexicon:
+    """Finds slot values in text: longest paraphrase first, word-bounded, hyphens and spaces interchangeable."""
+
+    def __init__(self, data: Mapping[str, Mapping[str, Sequence[str]]], generic_words: Iterable[str] = ()) -> None:
+        self.data: LexiconData = merge_lexicons(data)
+        generic = {surface_key(w) for w in generic_words}
+        readings: dict[str, set[Reading]] = {}
+        canonical_slots: dict[str, set[str]] = {}
+        for slot, values in self.data.items():
+            for value in values:
+                canonical_slots.setdefault(value_key(value), set()).add(slot)
+        for slot, values in self.data.items():
+            boolean = is_boolean_slot(values)
+            for value, surfaces in values.items():
+                forms = [s for s in surfaces if surface_key(s)]
+                # A bare value shared by two slots ("high" price, "high" rating) says nothing on its own.
+                if not boolean and len(canonical_slots[value_key(value)]) == 1:
+                    forms.append(value)
+                for form in forms:
+                    key = surface_key(form)
+                    readings.setdefault(key, set()).add(Reading(slot, value, key in generic))
+        self._readings = {k: tuple(sorted(v, key=lambda r: (r.slot, r.value))) for k, v in readings.items()}
+        self._keys = sorted(self._readings, key=lambda k: (-len(k), k))
+        self._pattern = self._compile(self._keys)
+
+    @property
+    def slots(self) -> set[str]:
+        return set(self.data)
+
+    def is_boolean(self, slot: str) -> bool:
+        return slot in self.data and is_boolean_slot(self.data[slot])
+
+    def knows_surface(self, text: str) -> bool:
+        return surface_key(text) in self._readings
+
+    def surfaces_of(self, slot: str, value: Any) -> list[str]:
+        key = value_key(value)
+        for canonical, surfaces in self.data.get(slot, {}).items():
+            if value_key(canonical) == key:
+                return [canonical, *surfaces]
+        return []
+
+    @staticmethod
+    def _compile(keys: list[str]) -> re.Pattern[str] | None:
+        if not keys:
+            return None
+        parts = []
+        for i, key in enumerate(keys):
+            body = r"[\s\-‐–]+".join(re.escape(w) for w in key.split(" "))
+            plural = "(?:e?s)?" if key[-1].isalpha() else ""
+            parts.append(f"(?P<s{i}>{body}{plural})")
+        return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
+
+    def find(self, text: str) -> list[LexiconMatch]:
+        """Non-overlapping matches, leftmost and then longest; `text` should have straight apostrophes."""
+        if self._pattern is None:
+            return []
+        out: list[LexiconMatch] = []
+        for m in self._pattern.finditer(text):
+            assert m.lastgroup is not None
+            key = self._keys[int(m.lastgroup[1:])]
+            negated = bool(_NEGATION_BEFORE.search(text[max(0, m.start() - 40) : m.start()]))
+            out.append(LexiconMatch((m.start(), m.end()), m.group(0), self._readings[key], negated))
+        return out
+
+    def resolve(self, reading: Reading, negated: bool) -> Reading:
+        """Apply a negation: a negated boolean reading means the opposite value."""
+        if negated and self.is_boolean(reading.slot):
+            flipped = "no" if value_key(reading.value) == "yes" else "yes"
+            target = next((v for v in self.data[reading.slot] if value_key(v) == flipped), flipped)
+            return Reading(reading.slot, target, reading.generic)
+        return reading

