@@ -13,12 +13,33 @@ from typing import TYPE_CHECKING, Any
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .engine import error_record
+from .errors import HybridNLGError
 
 if TYPE_CHECKING:
     from .engine import Engine
     from .report import Report
 
 Row = tuple[int, Any]  # (input line index, record or the exception that made the line unreadable)
+
+
+def parse_line(raw: bytes, index: int, path: str) -> Any:
+    """A record, or the HybridNLGError that makes this line an error record (`path:line:col: ...`)."""
+    where = f"{path}:{index + 1}"
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return HybridNLGError(f"{where}: not UTF-8 ({exc.reason} at byte {exc.start})")
+    except json.JSONDecodeError as exc:
+        return HybridNLGError(f"{where}:{exc.colno}: invalid JSON: {exc.msg}")
+    except RecursionError:
+        return HybridNLGError(f"{where}: JSON too deeply nested to read")
+
+
+def read_jsonl(path: str | Path) -> Iterator[Row]:
+    """Stream (line index, record or error) without holding the file in memory."""
+    with open(path, "rb") as handle:
+        for i, raw in enumerate(handle):
+            yield i, parse_line(raw, i, str(path))
 
 
 def result_line(report: Report, fmt: str | None, trace: bool) -> dict[str, Any]:

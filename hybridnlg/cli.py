@@ -87,17 +87,9 @@ def render(config: str, data: str, fmt: str | None, out: str | None, seed: int |
 
 
 def _jsonl(path: str) -> Iterator[tuple[int, Any]]:
-    """(line index, record or the exception that made the line unreadable)."""
-    with open(path, "rb") as handle:
-        for i, raw in enumerate(handle):
-            try:
-                yield i, json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError as exc:
-                yield i, HybridNLGError(f"{path}:{i + 1}: not UTF-8 ({exc.reason} at byte {exc.start})")
-            except json.JSONDecodeError as exc:
-                yield i, HybridNLGError(f"{path}:{i + 1}:{exc.colno}: invalid JSON: {exc.msg}")
-            except RecursionError:
-                yield i, HybridNLGError(f"{path}:{i + 1}: JSON too deeply nested to read")
+    from .batch import read_jsonl
+
+    return read_jsonl(path)
 
 
 @cli.command()
@@ -109,13 +101,24 @@ def _jsonl(path: str) -> Iterator[tuple[int, Any]]:
 @click.option("--window", type=int, default=64, show_default=True, help="Records batched together.")
 @click.option("--trace/--no-trace", default=False, help="Include the per-segment trace in each line.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run (keeps the lines already written).")
-@click.option("--workers", type=int, default=1, show_default=True, help="Processes, each with its own engine.")
+@click.option("--workers", type=int, default=1, show_default=True, help="Processes (or Ray actors), each with its own engine.")
+@click.option("--engine", "runner", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="`ray`: run on Ray Data (JSONL or Parquet in and out).")
+@click.option("--ray-address", default=None, help="Join this Ray cluster (e.g. `auto`) instead of starting one.")
+@click.option("--num-gpus", type=float, default=0, show_default=True, help="GPUs per Ray actor (for GPT-2).")
 def batch(config: str, data: str, out: str, fmt: str | None, realizer: str | None, window: int, trace: bool,
-          resume: bool, workers: int) -> None:
+          resume: bool, workers: int, runner: str, ray_address: str | None, num_gpus: float) -> None:
     """Render a JSONL file: one output line per input line, a result or {"index", "error"}."""
     from .batch import run_batch
 
     engine = _engine(config)  # also validates the config before any worker starts
+    if runner == "ray":
+        from .ray_runner import run_ray
+
+        counts = run_ray(config, data, out, workers=workers, window=window, fmt=fmt, realizer=realizer, trace=trace,
+                         num_gpus=num_gpus, address=ray_address)
+        err.print(f"{counts['ok']} rendered, {counts['errors']} errors -> {out} (ray, {workers} workers)")
+        return
     counts = run_batch(engine, _jsonl(data), Path(out), fmt=fmt, realizer=realizer, window=window, trace=trace,
                        resume=resume, workers=workers, config=config)
     skipped = f", {counts['skipped']} kept from the interrupted run" if counts["skipped"] else ""

@@ -17,7 +17,7 @@ setup() {
     "$VENV/bin/python" -m pip install -q --upgrade pip
     # The CPU build of torch 2.13.0 lies on this workplace's disk; an unpinned torch would pull a CUDA build.
     "$VENV/bin/python" -m pip install -q "torch==2.13.0"
-    "$VENV/bin/python" -m pip install -q -e ".[model,test]"
+    "$VENV/bin/python" -m pip install -q -e ".[model,test,ray]"
     echo "$want" > "$stamp"
   fi
 }
