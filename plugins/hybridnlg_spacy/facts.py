@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from hybridnlg import Fact, Issue, Segment
 
 from .dates import as_date, find_date
+from .fluency import DANGLING, VERB_WORDS
 from .lexicon import Lexicon, LexiconMatch, Reading, value_key
 from .numbers import NumberMention, NumberReader, agrees, as_number, currency_symbols, numbers_in
 from .trends import TREND_WORDS, Direction, direction_before, trend_direction
@@ -22,8 +23,11 @@ Span = tuple[int, int]
 # Capitalised words the blank pipeline should not read as names.
 _NOT_NAMES = frozenset(
     "i i'm i've i'd january february march april may june july august september october november december "
-    "monday tuesday wednesday thursday friday saturday sunday mr mrs ms dr".split()
-)
+    "monday tuesday wednesday thursday friday saturday sunday mr mrs ms dr near next close beside behind along "
+    "around opposite located situated".split()
+) | VERB_WORDS | DANGLING
+# Capitalised by mistake or by position, but not names: "It is Located near", "customer Rating".
+_NOT_NAME_POS = frozenset({"VERB", "AUX", "ADP", "ADV", "PRON", "DET", "CCONJ", "SCONJ", "PART", "NUM"})
 _NEGATION_BEFORE = re.compile(r"(?:\b(?:not|never|no|non)|n't)[\s\-]+(?:(?:a|an|the|very|really)\s+)?$", re.IGNORECASE)
 
 
@@ -329,8 +333,14 @@ class FactChecker:
         blob = " | ".join(
             str(leaf).lower() for v in (state.segment.context, state.segment.fact_values()) for leaf in leaves(v) if isinstance(leaf, str)
         )
+        blob += " | " + self.lexicon.vocabulary
         for tokens in self._name_candidates(doc, statistical, state):
-            words = [t for t in tokens if t.is_alpha and not t.is_stop and state.free((t.idx, t.idx + len(t)))]
+            words = [
+                t
+                for t in tokens
+                if t.is_alpha and t.text[:1].isupper() and not t.is_stop and t.pos_ not in _NOT_NAME_POS
+                and state.free((t.idx, t.idx + len(t)))
+            ]
             if not words:
                 continue
             if all(re.search(rf"(?<!\w){re.escape(t.lower_)}(?!\w)", blob) for t in words):

@@ -196,9 +196,22 @@ def repetition(doc: Doc, limits: FluencyLimits) -> list[Issue]:
     """Stuttered words, phrases said twice, and content words used too often."""
     issues: list[Issue] = []
     words = [t for t in doc if not (t.is_punct or t.is_space)]
-    for prev, tok in zip(words, words[1:]):
-        if tok.is_alpha and tok.lower_ == prev.lower_ and tok.i == prev.i + 1:
-            issues.append(Issue("repetition", f"repeated word {tok.text!r}", span=(prev.idx, tok.idx + len(tok))))
+    lowered = [t.lower_ for t in words]
+    covered = -1
+    for i in range(len(words)):
+        # A phrase said twice in a row ("a a", "near Burger King near Burger King"): the typical decoding loop.
+        for n in range(1, 9):
+            if i + 2 * n > len(words) or words[i].idx <= covered:
+                break
+            if lowered[i : i + n] == lowered[i + n : i + 2 * n] and any(t.is_alpha for t in words[i : i + n]):
+                last = words[i + 2 * n - 1]
+                covered = last.idx
+                what = "word" if n == 1 else "phrase"
+                issues.append(
+                    Issue("repetition", f"repeated {what} {_quote(doc.text[words[i].idx : words[i + n - 1].idx + len(words[i + n - 1])])}",
+                          span=(words[i].idx, last.idx + len(last)))
+                )  # fmt: skip
+                break
     n = limits.ngram_size
     seen: dict[tuple[str, ...], int] = {}
     flagged: list[tuple[int, int]] = []
@@ -215,6 +228,8 @@ def repetition(doc: Doc, limits: FluencyLimits) -> list[Issue]:
             else:
                 flagged.append((start, end))
     for start, end in flagged:
+        if any(i.span and i.span[0] <= start and end <= i.span[1] for i in issues):
+            continue
         issues.append(Issue("repetition", f"repeated phrase {_quote(doc.text[start:end])}", span=(start, end)))
     counts = Counter(t.lower_ for t in words if t.is_alpha and not t.is_stop and len(t) > 2)
     for word, count in counts.items():

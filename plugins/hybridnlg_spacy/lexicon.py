@@ -153,6 +153,7 @@ class Lexicon:
                 for form in forms:
                     key = surface_key(form)
                     readings.setdefault(key, set()).add(Reading(slot, value, key in generic))
+        self.vocabulary = " ".join(sorted({w for key in readings for w in key.split(" ")}))
         self._readings = {k: tuple(sorted(v, key=lambda r: (r.slot, r.value))) for k, v in readings.items()}
         self._keys = sorted(self._readings, key=lambda k: (-len(k), k))
         self._pattern = self._compile(self._keys)

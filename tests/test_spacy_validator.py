@@ -1,0 +1,413 @@
+"""The spaCy validator, with the statistical pipeline (`auto`) and the blank one: each bad candidate gets its code and span."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from hybridnlg import Candidate, Fact, Segment, ValidationReport
+from hybridnlg.testing import make_engine
+from hybridnlg_spacy import SpacyValidator, lexicon_problems
+from hybridnlg_spacy.pipeline import installed_candidates
+
+E2E = {
+    "name": "The Eagle",
+    "eatType": "pub",
+    "food": "Chinese",
+    "priceRange": "cheap",
+    "customerRating": "5 out of 5",
+    "area": "riverside",
+    "familyFriendly": "no",
+    "near": "Burger King",
+}
+GOOD_E2E = (
+    "The Eagle is a cheap Chinese pub in the riverside area near Burger King. "
+    "It is rated 5 out of 5 and is not family-friendly."
+)
+
+
+@pytest.fixture(scope="module", params=["auto", "blank"])
+def validator(request: pytest.FixtureRequest) -> SpacyValidator:
+    v = SpacyValidator(SpacyValidator.Config(model=request.param, lexicon_files=["e2e"]), None)
+    v.load()
+    return v
+
+
+def segment(facts: dict[str, Any], context: dict[str, Any] | None = None) -> Segment:
+    return Segment(
+        id="s",
+        spec_id="s",
+        record_index=0,
+        facts={name: Fact(name, value, name) for name, value in facts.items()},
+        context={**(context or {}), **facts},
+    )
+
+
+def check(v: SpacyValidator, facts: dict[str, Any], text: str, context: dict[str, Any] | None = None, **meta: Any) -> ValidationReport:
+    return v.validate([(segment(facts, context), Candidate("test", text, meta=meta))])[0]
+
+
+def codes(report: ValidationReport) -> list[str]:
+    return [i.code for i in report.issues]
+
+
+def spanned(report: ValidationReport, code: str, text: str) -> list[str]:
+    """The text under each span of `code` issues."""
+    return [text[i.span[0] : i.span[1]] for i in report.issues if i.code == code and i.span]
+
+
+# pipelines --------------------------------------------------------------------------------------------------------
+
+
+def test_report_names_the_pipeline(validator: SpacyValidator) -> None:
+    report = check(validator, E2E, GOOD_E2E)
+    if validator.config.model == "blank":
+        assert report.meta["pipeline"] == "blank" and report.meta["statistical"] is False
+    else:
+        expected = installed_candidates()[0] if installed_candidates() else "blank"
+        assert report.meta["pipeline"].startswith(expected)
+
+
+def test_one_pipe_call_for_all_candidates(validator: SpacyValidator, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert validator.pipeline is not None
+    nlp = validator.pipeline.nlp
+    calls: list[int] = []
+    original = nlp.pipe
+
+    def counting_pipe(texts: Any, **kwargs: Any) -> Any:
+        texts = list(texts)
+        calls.append(len(texts))
+        return original(texts, **kwargs)
+
+    monkeypatch.setattr(nlp, "pipe", counting_pipe)
+    items = [(segment(E2E), Candidate("t", GOOD_E2E)) for _ in range(5)]
+    assert all(r.passed for r in validator.validate(items))
+    assert calls == [5]
+
+
+def test_unneeded_components_are_not_loaded() -> None:
+    if not installed_candidates():
+        pytest.skip("no statistical pipeline installed")
+    v = SpacyValidator(SpacyValidator.Config(), None)
+    v.load()
+    assert v.pipeline is not None and "lemmatizer" not in v.pipeline.nlp.pipe_names
+
+
+# good candidates --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("facts", "text"),
+    [
+        (E2E, GOOD_E2E),
+        (
+            {"name": "The Mill", "eatType": "coffee shop", "priceRange": "£20-25", "area": "city centre"},
+            "The Mill is a coffee shop in the centre of the city with prices in the £20-£25 range.",
+        ),
+        (
+            {"name": "Aromi", "customerRating": "3 out of 5", "familyFriendly": "yes"},
+            "Aromi has three stars from its customers and is kid friendly.",
+        ),
+        (
+            {"name": "Loch Fyne", "priceRange": "high", "customerRating": "high"},
+            "Loch Fyne is highly rated and has a high price range.",
+        ),
+        (
+            {"region": "North", "revenue": 1_200_000, "change": 12.5, "trend": "rising"},
+            "Revenue in the North rose 12.5% to $1.2 million.",
+        ),
+        (
+            {"region": "South", "revenue": 4_100_000, "change": -4.7, "trend": "falling", "stores": 9},
+            "In the South region, revenue fell 4.7% to $4.1M across nine stores.",
+        ),
+        ({"customers": 15230, "customers_change": 420}, "Northwind served 15,230 customers, 420 more than in the previous quarter."),
+        ({"stores": 21, "share": 0.25}, "The company runs twenty-one stores and holds a 25% share of the market."),
+        ({"revenue": 1_234_567}, "Revenue reached 1,234,567 dollars."),
+        ({"opened": "2026-03-31"}, "The store opened on March 31, 2026."),
+        ({"opened": dt.date(2026, 3, 31)}, "The store opened on 31 March 2026."),
+    ],
+)
+def test_good_candidates_pass(validator: SpacyValidator, facts: dict[str, Any], text: str) -> None:
+    report = check(validator, facts, text, context={"company": "Northwind", "currency": "USD"})
+    assert report.passed, [i.to_dict() for i in report.issues]
+    assert report.score == 1.0
+    assert set(report.meta["facts"].values()) == {"expressed"}
+
+
+def test_business_sentence_from_the_template_pack_passes(validator: SpacyValidator) -> None:
+    facts = {"company": "Northwind Traders Inc.", "quarter": "Q3 2026", "revenue": 12_500_000,
+             "revenue_change": 11.6, "revenue_trend": "rising"}  # fmt: skip
+    text = "Northwind Traders Inc. reported revenue of $12.5M for Q3 2026, up 11.6% on the previous quarter."
+    report = check(validator, facts, text, context={"currency": "USD", "revenue_prev": 11_200_000})
+    assert report.passed, [i.to_dict() for i in report.issues]
+
+
+def test_short_reference_counts_for_the_full_name(validator: SpacyValidator) -> None:
+    context = {"ref": "Northwind", "ref_full": "Northwind Traders Inc."}
+    report = check(validator, {"company": "Northwind Traders Inc.", "customers": 15230}, "Northwind served 15,230 customers.", context)
+    assert report.passed, [i.to_dict() for i in report.issues]
+
+
+def test_value_in_context_is_not_added(validator: SpacyValidator) -> None:
+    facts = {"name": "The Eagle", "eatType": "pub"}
+    report = check(validator, facts, "The Eagle is a cheap pub.", context={"priceRange": "cheap"})
+    assert report.passed, [i.to_dict() for i in report.issues]
+
+
+# bad candidates ---------------------------------------------------------------------------------------------------
+
+
+def test_missing_fact(validator: SpacyValidator) -> None:
+    text = "The Eagle is a cheap Chinese pub near Burger King. It is rated 5 out of 5 and is not family-friendly."
+    report = check(validator, E2E, text)
+    assert not report.passed
+    missing = [i for i in report.issues if i.code == "missing_fact"]
+    assert [(i.fact, i.span) for i in missing] == [("area", None)]
+    assert report.meta["facts"]["area"] == "missing"
+
+
+def test_added_number(validator: SpacyValidator) -> None:
+    text = GOOD_E2E[:-1] + " and has 12 tables."
+    report = check(validator, E2E, text)
+    assert codes(report) == ["added_fact"]
+    assert spanned(report, "added_fact", text) == ["12"]
+
+
+def test_wrong_number_is_missing_and_added(validator: SpacyValidator) -> None:
+    text = "Revenue in the North rose 12.5% to $1.9 million."
+    report = check(validator, {"region": "North", "revenue": 1_200_000, "change": 12.5}, text)
+    assert ("missing_fact", "revenue") in [(i.code, i.fact) for i in report.issues]
+    assert spanned(report, "added_fact", text) == ["$1.9 million"]
+
+
+def test_wrong_category(validator: SpacyValidator) -> None:
+    text = GOOD_E2E.replace("Chinese", "Italian")
+    report = check(validator, E2E, text)
+    wrong = [i for i in report.issues if i.code == "wrong_value"]
+    assert [(i.fact, text[i.span[0] : i.span[1]]) for i in wrong if i.span] == [("food", "Italian")]
+    assert "missing_fact" not in codes(report) or report.meta["facts"]["food"] == "wrong"
+
+
+def test_paraphrase_of_a_different_value_is_wrong(validator: SpacyValidator) -> None:
+    text = GOOD_E2E.replace("cheap", "expensive")
+    report = check(validator, E2E, text)
+    assert [(i.code, i.fact) for i in report.issues] == [("wrong_value", "priceRange")]
+    assert spanned(report, "wrong_value", text) == ["expensive"]
+
+
+@pytest.mark.parametrize(
+    ("value", "phrase", "expected"),
+    [
+        ("no", "is family-friendly", "wrong_value"),
+        ("no", "isn't kid friendly", None),
+        ("no", "is adults only", None),
+        ("yes", "is not family friendly", "wrong_value"),
+        ("yes", "isn't kid friendly", "wrong_value"),
+        ("yes", "welcomes children", None),
+        ("yes", "is kid-friendly", None),
+    ],
+)
+def test_negated_boolean(validator: SpacyValidator, value: str, phrase: str, expected: str | None) -> None:
+    facts = {"name": "The Eagle", "familyFriendly": value}
+    text = f"The Eagle {phrase}."
+    report = check(validator, facts, text)
+    if expected is None:
+        assert report.passed, [i.to_dict() for i in report.issues]
+    else:
+        assert [(i.code, i.fact) for i in report.issues] == [(expected, "familyFriendly")]
+        (span,) = spanned(report, expected, text)
+        assert span in phrase and "friendly" in span
+
+
+def test_value_of_a_slot_that_is_not_a_fact_is_added(validator: SpacyValidator) -> None:
+    text = "The Eagle is an Italian pub."
+    report = check(validator, {"name": "The Eagle", "eatType": "pub"}, text)
+    assert [(i.code, i.fact) for i in report.issues] == [("added_fact", "food")]
+    assert spanned(report, "added_fact", text) == ["Italian"]
+
+
+def test_shared_word_of_two_slots_is_read_as_the_expected_one(validator: SpacyValidator) -> None:
+    facts = {"name": "Loch Fyne", "customerRating": "high"}
+    assert check(validator, facts, "Loch Fyne has a high customer rating.").passed
+    report = check(validator, facts, "Loch Fyne is highly rated and has a high price range.")
+    assert [(i.code, i.fact) for i in report.issues] == [("added_fact", "priceRange")]
+
+
+def test_falling_figure_described_as_rising(validator: SpacyValidator) -> None:
+    facts = {"region": "South", "change": -4.7, "trend": "falling"}
+    text = "In the South region, revenue grew 4.7%."
+    report = check(validator, facts, text)
+    assert {(i.code, i.fact) for i in report.issues} == {("wrong_value", "change"), ("wrong_value", "trend")}
+    assert set(spanned(report, "wrong_value", text)) == {"grew"}
+
+
+def test_currency_symbol_must_match(validator: SpacyValidator) -> None:
+    text = "Revenue reached €1.2 million."
+    report = check(validator, {"revenue": 1_200_000}, text, context={"currency": "USD"})
+    assert spanned(report, "wrong_value", text) == ["€1.2 million"]
+
+
+def test_rounding_tolerance_is_configurable() -> None:
+    strict = SpacyValidator(SpacyValidator.Config(model="blank", rounding=False, tolerance=0.0), None)
+    loose = SpacyValidator(SpacyValidator.Config(model="blank", rounding=False, tolerance=0.05), None)
+    facts, text = {"revenue": 1_234_567}, "Revenue reached $1.2 million."
+    assert not check(strict, facts, text).passed
+    assert check(loose, facts, text).passed
+    assert check(SpacyValidator(SpacyValidator.Config(model="blank"), None), facts, text).passed
+
+
+def test_added_entity(validator: SpacyValidator) -> None:
+    text = GOOD_E2E + " John Smith runs it."
+    report = check(validator, E2E, text)
+    assert codes(report) == ["added_fact"]
+    (span,) = spanned(report, "added_fact", text)
+    assert span in "John Smith" and "Smith" in span
+
+
+def test_repeated_phrase(validator: SpacyValidator) -> None:
+    text = "The Eagle is a cheap Chinese pub in the riverside area near Burger King near Burger King."
+    facts = {k: E2E[k] for k in ("name", "eatType", "food", "priceRange", "area", "near")}
+    report = check(validator, facts, text)
+    assert codes(report) == ["repetition"]
+    assert spanned(report, "repetition", text) == ["near Burger King near Burger King"]
+
+
+def test_stuttered_word(validator: SpacyValidator) -> None:
+    text = "The Eagle is a a pub."
+    report = check(validator, {"name": "The Eagle", "eatType": "pub"}, text)
+    assert codes(report) == ["repetition"] and spanned(report, "repetition", text) == ["a a"]
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("The Eagle is a pub near the", "The Eagle is a pub near the"),
+        ("The Eagle is a pub. It is located near the.", "It is located near the."),
+        ("The Eagle is a pub...", "The Eagle is a pub..."),
+        ("The Eagle, a pub.", "The Eagle, a pub."),
+    ],
+)
+def test_truncated_sentence(validator: SpacyValidator, text: str, span: str) -> None:
+    report = check(validator, {"name": "The Eagle", "eatType": "pub"}, text)
+    assert codes(report) == ["incomplete_sentence"], [i.to_dict() for i in report.issues]
+    assert spanned(report, "incomplete_sentence", text) == [span]
+
+
+@pytest.mark.parametrize(
+    ("text", "leftover"),
+    [
+        ("The Eagle is a pub near {{ near }}.", "{{ near }}"),
+        ("The Eagle is a pub{% if x %}.", "{% if x %}"),
+        ("__name__ is a pub.", "__name__"),
+        ("The Eagle is a pub.<|endoftext|>", "<|endoftext|>"),
+        ("The Eagle is a pub <sep> near it.", "<sep>"),
+        ("The Eagle is a pub near [near].", "[near]"),
+    ],
+)
+def test_leftover_placeholder(validator: SpacyValidator, text: str, leftover: str) -> None:
+    report = check(validator, {"name": "The Eagle", "eatType": "pub"}, text, context={"near": "Burger King"})
+    assert leftover in spanned(report, "leftover_placeholder", text)
+    assert not report.passed
+
+
+@pytest.mark.parametrize(("text", "char"), [("The Eagle (a pub is open.", "("), ('The Eagle is a "pub.', '"'), ("The Eagle is a pub].", "]")])
+def test_unbalanced(validator: SpacyValidator, text: str, char: str) -> None:
+    report = check(validator, {"name": "The Eagle", "eatType": "pub"}, text)
+    assert spanned(report, "unbalanced", text) == [char]
+
+
+def test_length_bounds() -> None:
+    v = SpacyValidator(SpacyValidator.Config(model="blank", min_chars=20, max_chars=40), None)
+    assert "too_short" in codes(check(v, {}, "It is."))
+    text = "The Eagle is a pub. " * 3
+    report = check(v, {}, text)
+    assert "too_long" in codes(report)
+
+
+# bad input --------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "これは日本語のテキストです。", "Ein Café am Fluss — ñandú, naïve façade.", "\x00\x01\ufffd", "\ud800 broken",
+     "🙂🙂🙂", "The Eagle\u200b is a pub.", "word " * 20000, "(((((", "{{{{"],
+)  # fmt: skip
+def test_bad_input_gets_a_report_not_a_crash(validator: SpacyValidator, text: str) -> None:
+    report = check(validator, {"name": "The Eagle"}, text)
+    assert isinstance(report, ValidationReport) and 0.0 <= report.score <= 1.0
+    assert "validator_error" not in codes(report)
+    assert not report.passed
+
+
+def test_other_script_is_flagged(validator: SpacyValidator) -> None:
+    text = "これは日本語のテキストです。"
+    assert spanned(check(validator, {}, text), "foreign_script", text) == [text]
+
+
+def test_non_string_text_is_reported(validator: SpacyValidator) -> None:
+    report = validator.validate([(segment({"name": "The Eagle"}), Candidate("t", None))])[0]  # type: ignore[arg-type]
+    assert "too_short" in codes(report)
+
+
+# score, settings, lexicon, registration ---------------------------------------------------------------------------
+
+
+def test_lm_score_enters_the_score(validator: SpacyValidator) -> None:
+    plain = check(validator, E2E, GOOD_E2E)
+    with_lm = check(validator, E2E, GOOD_E2E, lm_score=-1.0)
+    assert plain.score == 1.0 and 0.0 < with_lm.score < 1.0 and with_lm.meta["lm_score"] > 0
+
+
+def test_issue_codes_can_be_downgraded_or_ignored() -> None:
+    text = "The Eagle is a pub near the"
+    v = SpacyValidator(SpacyValidator.Config(model="blank", warnings=["incomplete_sentence"]), None)
+    report = check(v, {"name": "The Eagle"}, text)
+    assert report.passed and report.issues[0].severity == "warning"
+    ignoring = SpacyValidator(SpacyValidator.Config(model="blank", ignore=["incomplete_sentence"]), None)
+    assert check(ignoring, {"name": "The Eagle"}, text).issues == []
+
+
+def test_config_rejects_unknown_settings() -> None:
+    with pytest.raises(ValueError, match="modle"):
+        SpacyValidator.Config(modle="blank")  # type: ignore[call-arg]
+
+
+def test_check_reports_unknown_codes_and_missing_lexicon_files() -> None:
+    v = SpacyValidator(SpacyValidator.Config(model="blank", warnings=["nope"], lexicon_files=["nowhere.yaml", "e2f"]), None)
+    problems = v.check()
+    assert any("unknown issue code 'nope'" in p for p in problems)
+    assert any("nowhere.yaml" in p or "e2f" in p for p in problems)
+
+
+def test_lexicon_problems_names_unknown_slots() -> None:
+    problems = lexicon_problems({"priceRange": {"cheap": ["inexpensive"]}, "colour": {"red": ["", "crimson"]}}, ["priceRange", "name"])
+    assert problems == [
+        "lexicon.colour: no segment has a fact named 'colour'. Known facts: name, priceRange",
+        "lexicon.colour.red[0]: empty paraphrase; remove it",
+    ]
+
+
+def test_inline_lexicon_without_engine() -> None:
+    v = SpacyValidator(SpacyValidator.Config(model="blank", lexicon={"mood": {"happy": ["cheerful", "in good spirits"]}}), None)
+    assert check(v, {"mood": "happy"}, "The team is in good spirits.").passed
+    report = check(v, {"mood": "sad"}, "The team is cheerful.")
+    assert [(i.code, i.fact) for i in report.issues] == [("wrong_value", "mood")]
+
+
+def test_registered_through_the_engine_with_its_lexicon() -> None:
+    config = {
+        "segments": [{"id": "s", "template": "{{ name }} is {{ mood }}.", "facts": ["name", "mood"]}],
+        "validators": {"spacy": {"model": "blank"}},
+        "lexicon": {"mood": {"happy": ["cheerful"]}},
+    }
+    engine = make_engine(config)  # the plugin is a built-in
+    assert "spacy" in [i.name for i in engine.plugins.infos if not i.error]
+    validator = engine.validators["spacy"]
+    assert isinstance(validator, SpacyValidator)
+    assert validator.check() == []
+    report = engine.render({"name": "Ada", "mood": "happy"})
+    assert report.segments[0].text == "Ada is happy."
+    validator.ensure_loaded()
+    assert validator.lexicon.surfaces_of("mood", "happy") == ["happy", "cheerful"]
+    assert check(validator, {"name": "Ada", "mood": "happy"}, "Ada is cheerful.").passed
