@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from hybridnlg import Candidate, Fact, Segment, ValidationReport
 from hybridnlg.testing import make_engine
 from hybridnlg_spacy import SpacyValidator, lexicon_problems
@@ -141,6 +143,13 @@ def test_business_sentence_from_the_template_pack_passes(validator: SpacyValidat
     text = "Northwind Traders Inc. reported revenue of $12.5M for Q3 2026, up 11.6% on the previous quarter."
     report = check(validator, facts, text, context={"currency": "USD", "revenue_prev": 11_200_000})
     assert report.passed, [i.to_dict() for i in report.issues]
+
+
+def test_flat_trend_expresses_a_tiny_change(validator: SpacyValidator) -> None:
+    facts = {"region": "West", "revenue": 3_200_000, "change": 0.3, "trend": "flat"}
+    report = check(validator, facts, "In the West region, revenue held steady at $3.2M.", context={"currency": "USD"})
+    assert report.passed, [i.to_dict() for i in report.issues]
+    assert not check(validator, {**facts, "change": 8.3}, "In the West region, revenue held steady at $3.2M.").passed
 
 
 def test_short_reference_counts_for_the_full_name(validator: SpacyValidator) -> None:
@@ -338,6 +347,16 @@ def test_bad_input_gets_a_report_not_a_crash(validator: SpacyValidator, text: st
     assert isinstance(report, ValidationReport) and 0.0 <= report.score <= 1.0
     assert "validator_error" not in codes(report)
     assert not report.passed
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=300), value=st.one_of(st.integers(), st.floats(allow_nan=True), st.text(max_size=20), st.booleans()))
+def test_any_text_and_value_get_a_report(validator: SpacyValidator, text: str, value: Any) -> None:
+    report = check(validator, {"x": value, "familyFriendly": value}, text)
+    assert "validator_error" not in codes(report), [i.to_dict() for i in report.issues]
+    assert 0.0 <= report.score <= 1.0
+    for issue in report.issues:
+        assert issue.span is None or 0 <= issue.span[0] <= issue.span[1] <= len(text)
 
 
 def test_other_script_is_flagged(validator: SpacyValidator) -> None:

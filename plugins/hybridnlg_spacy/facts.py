@@ -38,6 +38,7 @@ class FactSettings:
     check_added_numbers: bool
     check_entities: bool
     entity_labels: frozenset[str]
+    flat_tolerance: float
     locales: tuple[str, ...]
 
 
@@ -290,6 +291,9 @@ class FactChecker:
             if match is None:
                 match = next((m for m in mentions if self._agrees(m, value)), None)
             if match is None:
+                # "Revenue held steady": a change this small is expressed by saying there was none.
+                if abs(value) <= self.settings.flat_tolerance and (flat := self._flat_word(state)) is not None:
+                    state.express(name, flat)
                 continue
             used.add(match.span)
             state.express(name, match.span)
@@ -301,6 +305,11 @@ class FactChecker:
                     word = state.text[said[1][0] : said[1][1]]
                     state.wrong(name, f"{name} is {fact.value!r} but the text says {word!r} {match.text!r}", said[1])
         return used
+
+    @staticmethod
+    def _flat_word(state: _State) -> Span | None:
+        found = TREND_WORDS["flat"].search(state.text)
+        return found.span() if found else None
 
     def _agrees(self, mention: NumberMention, value: float) -> bool:
         return agrees(mention, value, self.settings.tolerance, self.settings.rounding)

