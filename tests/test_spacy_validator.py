@@ -349,7 +349,7 @@ def test_bad_input_gets_a_report_not_a_crash(validator: SpacyValidator, text: st
     assert not report.passed
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(max_size=300), value=st.one_of(st.integers(), st.floats(allow_nan=True), st.text(max_size=20), st.booleans()))
 def test_any_text_and_value_get_a_report(validator: SpacyValidator, text: str, value: Any) -> None:
     report = check(validator, {"x": value, "familyFriendly": value}, text)

@@ -5,13 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
-import inflect
 from babel import dates as babel_dates
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$")
-_inflect = inflect.engine()
+
+
+@cache
+def _ordinal(day: int) -> str:
+    import inflect  # slow to import (about a second); only dates need it
+
+    return str(inflect.engine().ordinal(day))
 
 
 def as_date(value: Any) -> dt.date | None:
@@ -33,7 +39,7 @@ def date_forms(day: dt.date, locales: Iterable[str]) -> list[str]:
     forms: set[str] = {day.isoformat(), f"{day:%m/%d/%Y}", f"{day:%d/%m/%Y}", f"{day.month}/{day.day}/{day.year}",
                        f"{day.day}/{day.month}/{day.year}", f"{day:%d.%m.%Y}"}  # fmt: skip
     month, abbr = f"{day:%B}", f"{day:%b}"
-    nth = _inflect.ordinal(day.day)
+    nth = _ordinal(day.day)
     for m in (month, abbr, f"{abbr}."):
         forms |= {f"{m} {day.day}, {day.year}", f"{m} {day.day} {day.year}", f"{day.day} {m} {day.year}",
                   f"{m} {nth}, {day.year}", f"{nth} {m} {day.year}", f"the {nth} of {m} {day.year}",
