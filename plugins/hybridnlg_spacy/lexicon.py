@@ -183,8 +183,11 @@ class Lexicon:
         for i, key in enumerate(keys):
             body = r"[\s\-‐–]+".join(re.escape(w) for w in key.split(" "))
             plural = "(?:e?s)?" if key[-1].isalpha() else ""
-            parts.append(f"(?P<s{i}>{body}{plural})")
-        return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
+            # Word boundaries only where the surface has a word character: "is£20-25" still says £20-25.
+            before = r"(?<!\w)" if re.match(r"\w", key) else ""
+            after = r"(?!\w)" if re.search(r"\w$", key) else ""
+            parts.append(f"(?P<s{i}>{before}{body}{plural}{after})")
+        return re.compile("|".join(parts), re.IGNORECASE)
 
     def find(self, text: str) -> list[LexiconMatch]:
         """Non-overlapping matches, leftmost and then longest; `text` should have straight apostrophes."""
