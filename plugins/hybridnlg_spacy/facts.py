@@ -55,6 +55,9 @@ class _State:
     def free(self, span: Span) -> bool:
         return not any(a < span[1] and span[0] < b for a, b in self.consumed)
 
+    def inside(self, span: Span) -> bool:
+        return any(a <= span[0] and span[1] <= b for a, b in self.consumed)
+
     def express(self, name: str, span: Span | None = None) -> None:
         if self.status.get(name) != "wrong":
             self.status[name] = "expressed"
@@ -118,13 +121,14 @@ class FactChecker:
                 self._trend_fact(state, fact)
             elif kind == "boolean":
                 self._boolean_fact(state, fact)
-        mentions = [m for m in self.reader.read(text) if state.free(m.span)]
+        # Only numbers inside a name ("The Six Bells") or a matched value ("5 out of 5") are spoken for; "USD 5" is not.
+        mentions = [m for m in self.reader.read(text) if not state.inside(m.span)]
         used = self._number_facts(state, facts, kinds, mentions)
         for name, fact in facts.items():
             if kinds[name] == "composite":
                 self._composite_fact(state, fact, mentions)
         if self.settings.check_added_numbers:
-            self._added_numbers(state, [m for m in mentions if m.span not in used and state.free(m.span)])
+            self._added_numbers(state, [m for m in mentions if m.span not in used and not state.inside(m.span)])
         if self.settings.check_entities:
             self._entities(state, doc, statistical)
         for name in facts:
