@@ -236,6 +236,13 @@ def test_value_of_a_slot_that_is_not_a_fact_is_added(validator: SpacyValidator) 
     assert spanned(report, "added_fact", text) == ["Italian"]
 
 
+def test_value_contradicting_the_record_is_wrong_even_when_not_a_fact(validator: SpacyValidator) -> None:
+    text = "The Eagle is an Italian pub."
+    report = check(validator, {"name": "The Eagle", "eatType": "pub"}, text, context={"food": "Chinese"})
+    assert [(i.code, i.fact) for i in report.issues] == [("wrong_value", "food")]
+    assert spanned(report, "wrong_value", text) == ["Italian"]
+
+
 def test_shared_word_of_two_slots_is_read_as_the_expected_one(validator: SpacyValidator) -> None:
     facts = {"name": "Loch Fyne", "customerRating": "high"}
     assert check(validator, facts, "Loch Fyne has a high customer rating.").passed
@@ -427,6 +434,9 @@ def test_registered_through_the_engine_with_its_lexicon() -> None:
     assert validator.check() == []
     report = engine.render({"name": "Ada", "mood": "happy"})
     assert report.segments[0].text == "Ada is happy."
+    assert SpacyValidator(SpacyValidator.Config(model="blank", lexicon={"colour": {"red": ["crimson"]}}), engine).check() == [
+        "validators.spacy.lexicon.colour: no segment has a fact named 'colour'. Known facts: mood, name"
+    ]
     validator.ensure_loaded()
     assert validator.lexicon.surfaces_of("mood", "happy") == ["happy", "cheerful"]
     assert check(validator, {"name": "Ada", "mood": "happy"}, "Ada is cheerful.").passed
