@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -75,6 +76,13 @@ class _State:
         self.consumed.append(span)
 
 
+def _absent(value: Any) -> bool:
+    """No value to express: None, NaN, an empty string or collection."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return True
+    return isinstance(value, (str, list, tuple, set, dict)) and not (value.strip() if isinstance(value, str) else value)
+
+
 def leaves(value: Any) -> Iterator[Any]:
     if isinstance(value, Mapping):
         for item in value.values():
@@ -106,7 +114,7 @@ class FactChecker:
     def check(self, text: str, doc: Doc, segment: Segment, statistical: bool) -> tuple[list[Issue], dict[str, str]]:
         """Issues and a status per fact (expressed / missing / wrong) for one candidate text."""
         state = _State(text, segment)
-        facts = {name: fact for name, fact in segment.facts.items() if fact.value is not None}
+        facts = {name: fact for name, fact in segment.facts.items() if not _absent(fact.value)}
         kinds = {name: self._kind(fact) for name, fact in facts.items()}
         for name, fact in facts.items():
             if kinds[name] == "string":

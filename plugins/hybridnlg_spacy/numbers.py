@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from babel import numbers as babel_numbers
@@ -147,9 +148,10 @@ def numbers_in(value: Any, reader: NumberReader) -> Iterator[float]:
     """Every number a piece of data states: numeric leaves, numbers inside strings, and list lengths."""
     if isinstance(value, bool) or value is None:
         return
-    if isinstance(value, (int, float)):
-        if math.isfinite(value):
-            yield float(value)
+    if (number := as_number(value)) is not None:
+        yield number
+        return
+    if isinstance(value, (int, float, Decimal)):
         return
     if isinstance(value, str):
         for mention in reader.read(value):
@@ -166,9 +168,10 @@ def numbers_in(value: Any, reader: NumberReader) -> Iterator[float]:
 
 
 def as_number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         return None
-    return float(value) if math.isfinite(value) else None
+    number = float(value)
+    return number if math.isfinite(number) else None
 
 
 def currency_symbols(code: str, locales: Iterable[str]) -> set[str]:
