@@ -263,6 +263,9 @@ def load_lexicons(config: EngineConfig, base: Path, source: str) -> EngineConfig
             raise ConfigError([f"{source}: lexicon_files: {path} not found"]) from None
         except yaml.YAMLError as exc:
             raise ConfigError([f"{path}: invalid YAML: {exc}"]) from None
+        if isinstance(data, dict):  # YAML 1.1 reads bare yes/no keys as booleans
+            data = {slot: {("yes" if v is True else "no" if v is False else v): p for v, p in (values or {}).items()}
+                    if isinstance(values, dict) else values for slot, values in data.items()}
         try:
             checked = _LexiconFile.model_validate({"lexicon": data}).lexicon
         except ValidationError as exc:

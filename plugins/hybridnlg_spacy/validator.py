@@ -40,7 +40,7 @@ class SpacyValidatorConfig(ComponentConfig):
     )
     lexicon_files: list[str] = Field(
         default_factory=list,
-        description="YAML lexicons, relative to the config; a bare name such as 'e2e' is a lexicon shipped with the plugin.",
+        description="YAML lexicons, relative to the engine's config folder (or absolute).",
     )
     generic_words: list[str] = Field(
         default_factory=lambda: list(DEFAULT_GENERIC_WORDS),
