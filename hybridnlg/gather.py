@@ -86,6 +86,7 @@ class Gatherer:
             for request, outcome in zip(requests, outcomes):
                 if not isinstance(outcome, Exception):
                     outcome.record_index = 0
-                    outcome.notes.append(f"rendered together with {len(requests) - 1} concurrent request(s)")
+                    if len(requests) > 1:
+                        outcome.notes.append(f"rendered together with {len(requests) - 1} concurrent request(s)")
                 if not request.future.done():
                     request.future.set_result(outcome)

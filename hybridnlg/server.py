@@ -35,7 +35,9 @@ class BatchRequest(BaseModel):
 
 
 def _result(report: Report, trace: bool) -> dict[str, Any]:
-    data: dict[str, Any] = {"text": report.text, "format": report.format, "notes": report.notes}
+    # format json: the trace is the response itself, not a JSON string inside it
+    text = report.plain_text if report.format == "json" else report.text
+    data: dict[str, Any] = {"text": text, "format": report.format, "notes": report.notes}
     if trace or report.format == "json":
         data["segments"] = report.to_dict()["segments"]
     return data
