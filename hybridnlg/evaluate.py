@@ -52,7 +52,7 @@ def summarize(
     fact_errors: Counter[str] = Counter()
     fluency: Counter[str] = Counter()
     shares: Counter[str] = Counter()
-    segments = fallbacks = flagged = dropped = 0
+    segments = fallbacks = flagged = dropped = validated = 0
     for report in reports:
         for result in report.segments:
             segments += 1
@@ -64,6 +64,7 @@ def summarize(
             flagged += result.flagged
             fallbacks += result.flagged or result.realizer not in result.route.realizers
             trace = _published_trace(result)
+            validated += bool(trace and trace.reports)
             issues = [i for r in (trace.reports if trace else []) for i in r.issues if i.severity == "error"]
             for issue in issues:
                 (fact_errors if issue.code in FACT_CODES else fluency)[issue.code] += 1
@@ -75,6 +76,7 @@ def summarize(
         "facts": facts,
         "fact_errors": dict(fact_errors),
         "fact_error_rate": round(sum(fact_errors.values()) / facts, 4) if facts else 0.0,
+        "validated_segments": validated,
         "fluency_failures": dict(fluency),
         "realizer_share": {name: round(n / segments, 4) for name, n in sorted(shares.items())} if segments else {},
         "fallbacks": fallbacks,
