@@ -31,10 +31,16 @@ LEXICON: dict[str, dict[str, str]] = {
     "area": {"city centre": r"city cent|centre|center|downtown", "riverside": r"river"},
     "familyFriendly": {
         "yes": r"(?<!not )(?<!n't )(?<!non-)(?<!non )(?:family|kid|child)[- ]?friendly|famil(?:y|ies)|child|kids",
-        "no": r"not (?:a )?(?:family|kid|child)|non[- ]?family|n't (?:family|kid|child)|no (?:kids|children|famil)"
+        "no": r"not (?:a )?(?:family|kid|child)|non[- ]?(?:family|kid|child)|n't (?:family|kid|child)|no (?:kids|children|famil)"
               r"|adult|not friendly|unfriendly|not suitable"},
 }
 ADDED_CHECK = ("eatType", "food", "area")  # slots whose values are unambiguous enough to detect additions
+# A slot absent from the MR counts as added when any of these appear.
+ABSENT: dict[str, str] = {
+    "priceRange": r"£|price|cheap|expensive|\bcost|afford|budget|pricey",
+    "customerRating": r"rating|rated|\bstars?\b|reviews?\b",
+    "familyFriendly": r"famil|\bkids?\b|child|adult",
+}
 
 
 def dev_records(path: Path | None = None, limit: int | None = None) -> list[tuple[dict[str, str], list[str]]]:
@@ -56,10 +62,14 @@ def make_segment(data: dict[str, Any], index: int, verbatim: Iterable[str] = ("n
 def slot_errors(data: dict[str, str], text: str, all_names: set[str]) -> tuple[int, int, int]:
     """(slots, missing, added) for one output, by lexicon match."""
     lower = text.lower()
+    for slot in ("name", "near"):
+        # Proper names such as "Café Brazil" must not count as mentions of other slots' values.
+        if slot in data:
+            lower = lower.replace(data[slot].lower(), f" {slot.upper()} ")
     missing = added = 0
     for slot, value in data.items():
         if slot in {"name", "near"}:
-            found = value.lower() in lower
+            found = f" {slot.upper()} " in lower
         else:
             pattern = LEXICON.get(slot, {}).get(value, re.escape(value.lower()))
             found = re.search(pattern, lower) is not None
@@ -69,6 +79,7 @@ def slot_errors(data: dict[str, str], text: str, all_names: set[str]) -> tuple[i
             if data.get(slot) != value and re.search(pattern, lower) and not (
                     slot == "eatType" and value == "restaurant" and "eatType" not in data):
                 added += 1
+    added += sum(slot not in data and re.search(pattern, lower) is not None for slot, pattern in ABSENT.items())
     for name in all_names - {data.get("name", ""), data.get("near", "")}:
         added += name.lower() in lower
     return len(data), missing, added
