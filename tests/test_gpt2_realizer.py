@@ -203,3 +203,18 @@ def test_shipped_checkpoint_resolves_by_short_name() -> None:
     if not (CHECKPOINTS / "e2e-small" / "config.json").is_file():
         pytest.skip("e2e-small checkpoint not present")
     assert resolve("e2e-small", None) == (str(CHECKPOINTS / "e2e-small"), [])
+
+
+def test_pruning_greedy_decoder_matches_transformers_generate(model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hybridnlg_gpt2 import generation
+
+    segments = [segment(record, index=i, verbatim=()) for i, record in enumerate(RECORDS)]
+    ours = outputs(make(model_dir, batch_size=8, max_new_tokens=20).realize(segments))
+    monkeypatch.setattr(generation, "_plain_greedy", lambda settings: False)
+    theirs = outputs(make(model_dir, batch_size=8, max_new_tokens=20).realize(segments))
+    for got, want in zip(ours, theirs, strict=True):
+        if isinstance(want, str):
+            assert got == want
+        else:
+            assert [text for text, _ in got] == [text for text, _ in want]
+            assert [score for _, score in got] == pytest.approx([score for _, score in want], abs=1e-3)
