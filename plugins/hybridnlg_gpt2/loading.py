@@ -108,8 +108,11 @@ def load_model(name: str, config_dir: Path | None, device: str, dtype: str, loca
             return _cache[key]
         import torch
         from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
         offline = local_files_only or hub_offline()
+        bars = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()  # a "Loading weights" bar on every render is noise in the CLI
         try:
             tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=offline)
             config = AutoConfig.from_pretrained(source, local_files_only=offline)
@@ -123,6 +126,9 @@ def load_model(name: str, config_dir: Path | None, device: str, dtype: str, loca
             where = "the local hub cache only (offline)" if offline else "the Hugging Face hub"
             tried.append(f"hub id {name!r} in {where}: {str(exc).splitlines()[0]}")
             raise ModelNotFoundError(f"no model named {name!r}. Tried: " + "; ".join(tried)) from exc
+        finally:
+            if bars:
+                hf_logging.enable_progress_bar()
         model.to(device).eval()
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
