@@ -44,14 +44,21 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=int, default=None, help="First N distinct MRs only (quick runs).")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "e2e_hybrid.json")
+    parser.add_argument("--num-beams", type=int, default=None, help="Override the pack's GPT-2 beams (1: greedy).")
+    parser.add_argument("--num-candidates", type=int, default=None, help="Override the pack's n-best.")
     args = parser.parse_args()
     pairs = dev_records(limit=args.limit)
     records = [data for data, _ in pairs]
     references = [refs for _, refs in pairs]
-    engine = Engine.from_config(CONFIG)
     config, base = read_config(CONFIG)
-    gpt2 = {**config.realizers["gpt2"], "num_candidates": 1}
-    unchecked = Engine(config.model_copy(update={"validators": {}, "realizers": {"gpt2": gpt2}}), base)
+    gpt2 = dict(config.realizers["gpt2"])
+    for key in ("num_beams", "num_candidates"):
+        if getattr(args, key) is not None:
+            gpt2[key] = getattr(args, key)
+    engine = Engine(config.model_copy(update={"realizers": {"gpt2": gpt2}}), base)
+    top = {**gpt2, "num_candidates": 1}
+    unchecked = Engine(config.model_copy(update={"validators": {}, "realizers": {"gpt2": top}}), base)
+    print(f"gpt2 settings: num_beams={gpt2.get('num_beams', 1)}, num_candidates={gpt2.get('num_candidates', 1)}")
     results = {}
     for label, realizer in [*RUNS.items(), (UNVALIDATED, "gpt2")]:
         started = time.perf_counter()
