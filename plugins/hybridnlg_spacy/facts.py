@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -94,6 +95,7 @@ def leaves(value: Any) -> Iterator[Any]:
         yield value
 
 
+@lru_cache(maxsize=4096)
 def phrase_pattern(value: str) -> re.Pattern[str]:
     words = [re.escape(w) for w in re.split(r"[\s\-‐–]+", value.strip().replace("’", "'")) if w]
     return re.compile(r"(?<!\w)" + r"[\s\-‐–]+".join(words) + r"(?!\w)", re.IGNORECASE)

@@ -14,6 +14,7 @@ LexiconData = dict[str, dict[str, list[str]]]
 
 _BOOLEAN_KEYS = {"yes": "yes", "true": "yes", "no": "no", "false": "no"}
 _SEPARATORS = re.compile(r"[\s\-‐–—]+")
+_WORD = re.compile(r"\w+")
 
 # A negation right before a matched surface flips a boolean value ("isn't kid friendly", "not a family-friendly pub").
 _NEGATION_BEFORE = re.compile(
@@ -116,6 +117,16 @@ class Reading:
     generic: bool = False
 
 
+def _key_body(key: str) -> str:
+    """The regex of one surface key: separators interchangeable, an optional plural, word-bounded where it has words."""
+    body = r"[\s\-‐–]+".join(re.escape(w) for w in key.split(" "))
+    plural = "(?:e?s)?" if key[-1].isalpha() else ""
+    # Word boundaries only where the surface has a word character: "is£20-25" still says £20-25.
+    before = r"(?<!\w)" if re.match(r"\w", key) else ""
+    after = r"(?!\w)" if re.search(r"\w$", key) else ""
+    return f"{before}{body}{plural}{after}"
+
+
 @dataclass(frozen=True)
 class LexiconMatch:
     span: tuple[int, int]
@@ -148,7 +159,13 @@ class Lexicon:
         self.vocabulary = " ".join(sorted({w for key in readings for w in key.split(" ")}))
         self._readings = {k: tuple(sorted(v, key=lambda r: (r.slot, r.value))) for k, v in readings.items()}
         self._keys = sorted(self._readings, key=lambda k: (-len(k), k))
-        self._pattern = self._compile(self._keys)
+        # A key can only match where its first word is a word of the text: index keys by it, so each text is searched
+        # with the few keys that can match instead of one alternation of all of them (same matches, much faster).
+        self._by_first_word: dict[str, list[int]] = {}
+        for i, key in enumerate(self._keys):
+            first = _WORD.search(key)
+            self._by_first_word.setdefault(first.group(0) if first else "", []).append(i)
+        self._starts = [re.compile(f"(?=({_key_body(key)}))", re.IGNORECASE) for key in self._keys]
 
     @property
     def slots(self) -> set[str]:
@@ -167,30 +184,31 @@ class Lexicon:
                 return [canonical, *surfaces]
         return []
 
-    @staticmethod
-    def _compile(keys: list[str]) -> re.Pattern[str] | None:
-        if not keys:
-            return None
-        parts = []
-        for i, key in enumerate(keys):
-            body = r"[\s\-‐–]+".join(re.escape(w) for w in key.split(" "))
-            plural = "(?:e?s)?" if key[-1].isalpha() else ""
-            # Word boundaries only where the surface has a word character: "is£20-25" still says £20-25.
-            before = r"(?<!\w)" if re.match(r"\w", key) else ""
-            after = r"(?!\w)" if re.search(r"\w$", key) else ""
-            parts.append(f"(?P<s{i}>{before}{body}{plural}{after})")
-        return re.compile("|".join(parts), re.IGNORECASE)
+    def _candidates(self, text: str) -> list[int]:
+        words = {""}
+        for word in _WORD.findall(text.lower()):
+            words.update((word, word[:-1], word[:-2]))  # plural forms: "prices" may be the key "price"
+        return sorted({i for w in words for i in self._by_first_word.get(w, ())})
 
     def find(self, text: str) -> list[LexiconMatch]:
         """Non-overlapping matches, leftmost and then longest; `text` should have straight apostrophes."""
-        if self._pattern is None:
-            return []
+        # Every (start, key, end) where a key matches; then, left to right, the first key in order (longest) at each
+        # start wins and the scan resumes after it: what one alternation of all keys in that order would find.
+        found: dict[int, tuple[int, int]] = {}
+        for i in self._candidates(text):
+            for m in self._starts[i].finditer(text):
+                start = m.start()
+                if start not in found or i < found[start][0]:
+                    found[start] = (i, m.end(1))
         out: list[LexiconMatch] = []
-        for m in self._pattern.finditer(text):
-            assert m.lastgroup is not None
-            key = self._keys[int(m.lastgroup[1:])]
-            negated = bool(_NEGATION_BEFORE.search(text[max(0, m.start() - 40) : m.start()]))
-            out.append(LexiconMatch((m.start(), m.end()), m.group(0), self._readings[key], negated))
+        cursor = 0
+        for start in sorted(found):
+            if start < cursor:
+                continue
+            i, end = found[start]
+            negated = bool(_NEGATION_BEFORE.search(text[max(0, start - 40) : start]))
+            out.append(LexiconMatch((start, end), text[start:end], self._readings[self._keys[i]], negated))
+            cursor = end
         return out
 
     def resolve(self, reading: Reading, negated: bool) -> Reading:
