@@ -15,9 +15,9 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?
 
 @cache
 def _ordinal(day: int) -> str:
-    import inflect  # slow to import (about a second); only dates need it
+    from hybridnlg.english import inflect_engine
 
-    return str(inflect.engine().ordinal(day))
+    return str(inflect_engine().ordinal(day))
 
 
 def as_date(value: Any) -> dt.date | None:

@@ -8,14 +8,12 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-import inflect
 from babel import dates as babel_dates, numbers as babel_numbers
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
+from hybridnlg.english import inflect_engine
 from hybridnlg.text import capitalize_first, sentence
-
-_inflect = inflect.engine()
 
 VARIATION_KEY = "_hybridnlg_variation"
 
@@ -48,41 +46,41 @@ def choice(context: Context, *options: str) -> str:
 
 def plural(word: str, count: Any = None) -> str:
     """`{{ "store" | plural(n) }}` -> 'store' when n == 1, else 'stores'."""
-    return _inflect.plural(word, count) if count is not None else _inflect.plural(word)
+    return inflect_engine().plural(word, count) if count is not None else inflect_engine().plural(word)
 
 
 def count_noun(count: Any, word: str, words_below: int = 0) -> str:
     """`{{ 3 | count_noun("store") }}` -> '3 stores'; with words_below=10 -> 'three stores'."""
     shown = number_words(count, words_below) if words_below else str(count)
-    return f"{shown} {_inflect.plural(word, count)}"
+    return f"{shown} {inflect_engine().plural(word, count)}"
 
 
 def a_an(word: str) -> str:
     """`{{ "Italian restaurant" | a_an }}` -> 'an Italian restaurant'."""
-    return _inflect.a(str(word))
+    return inflect_engine().a(str(word))
 
 
 def ordinal(value: Any) -> str:
     """`{{ 2 | ordinal }}` -> '2nd'."""
-    return _inflect.ordinal(value)
+    return inflect_engine().ordinal(value)
 
 
 def ordinal_words(value: Any) -> str:
     """`{{ 2 | ordinal_words }}` -> 'second'."""
-    return _inflect.ordinal(_inflect.number_to_words(value))
+    return inflect_engine().ordinal(inflect_engine().number_to_words(value))
 
 
 def number_words(value: Any, below: int | None = None) -> str:
     """`{{ 3 | number_words }}` -> 'three'; with below=10, numbers from 10 up stay in digits."""
     if below is not None and not (isinstance(value, int) and abs(value) < below):
         return str(value)
-    return _inflect.number_to_words(value)
+    return inflect_engine().number_to_words(value)
 
 
 def join_list(items: Sequence[Any], conj: str = "and", oxford: bool = False) -> str:
     """`{{ ["A", "B", "C"] | join_list }}` -> 'A, B and C'."""
     words = [str(i) for i in items]
-    return _inflect.join(words, conj=conj, final_sep="," if oxford else "")
+    return inflect_engine().join(words, conj=conj, final_sep="," if oxford else "")
 
 
 def _as_number(value: Any) -> Decimal | int | float:

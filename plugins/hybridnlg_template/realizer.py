@@ -138,7 +138,8 @@ class TemplateRealizer(Realizer):
         except SecurityError as exc:
             raise TemplateError(f"blocked by the sandbox: {exc}", record=segment.record_index, segment=segment.id,
                                 template=template.name or segment.template) from None
-        except (JinjaError, TypeError, ValueError, KeyError, ZeroDivisionError, OverflowError) as exc:
+        except (JinjaError, TypeError, ValueError, KeyError, IndexError, AttributeError, ZeroDivisionError,
+                OverflowError) as exc:
             raise TemplateError(
                 f"{type(exc).__name__}: {exc}", record=segment.record_index, segment=segment.id,
                 template=template.name or segment.template, line=_template_line(exc.__traceback__, template.filename),
