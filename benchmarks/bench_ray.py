@@ -24,6 +24,7 @@ CONFIG = ROOT / "templates" / "business" / "config.yaml"
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=1500)
+    parser.add_argument("--window", type=int, default=64)
     args = parser.parse_args()
     record = json.loads((ROOT / "templates" / "business" / "record.json").read_text())
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
@@ -31,10 +32,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "in.jsonl"
         src.write_text("".join(json.dumps({**record, "revenue": record["revenue"] + i}) + "\n" for i in range(args.records)))
-        run_ray(str(CONFIG), src, Path(tmp) / "warm.jsonl", workers=2, window=64)  # imports, file cache
+        run_ray(str(CONFIG), src, Path(tmp) / "warm.jsonl", workers=2, window=args.window)  # imports, file cache
         for workers in (1, 2):
             started = time.perf_counter()
-            run_ray(str(CONFIG), src, Path(tmp) / f"out{workers}.jsonl", workers=workers, window=64)
+            run_ray(str(CONFIG), src, Path(tmp) / f"out{workers}.jsonl", workers=workers, window=args.window)
             timings[workers] = time.perf_counter() - started
     ray.shutdown()
     print(json.dumps({"benchmark": "ray_2_vs_1_workers", "records": args.records, "one_worker_s": round(timings[1], 2),

@@ -139,3 +139,21 @@ def test_rerun_with_the_same_seed_is_byte_identical_and_matches_render_many(tmp_
     assert run("batch", str(BUSINESS), str(clean), "--out", str(tmp_path / "c.jsonl")).returncode == 0
     texts = [r.text for r in Engine.from_config(BUSINESS).render_many([json.loads(line) for line in good], window=5)]
     assert texts == [json.loads(line)["text"] for line in (tmp_path / "c.jsonl").read_text().splitlines()]
+
+
+def test_eval_on_e2e_records_prints_a_table_and_writes_json(tmp_path: Path) -> None:
+    records = [line for line in (PACKS / "e2e" / "records.jsonl").read_text().splitlines() if line.strip()]
+    refs = [json.dumps([f"{json.loads(r)['name']} is a place to eat."]) for r in records]
+    (tmp_path / "data.jsonl").write_text("\n".join(records) + "\n")
+    (tmp_path / "refs.jsonl").write_text("\n".join(refs) + "\n")
+    out = tmp_path / "metrics.json"
+    done = run("eval", str(PACKS / "e2e" / "config.yaml"), str(tmp_path / "data.jsonl"), "--refs",
+               str(tmp_path / "refs.jsonl"), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "fact_error_rate" in done.stderr and "bleu" in done.stderr  # the table
+    metrics = json.loads(out.read_text())
+    assert metrics["records"] == len(records) and metrics["errors"] == 0
+    assert 0 <= metrics["bleu"] <= 100 and metrics["fact_error_rate"] == 0.0
+    assert abs(sum(metrics["realizer_share"].values()) - 1) < 1e-6
+    forced = run("eval", str(PACKS / "e2e" / "config.yaml"), str(tmp_path / "data.jsonl"), "--realizer", "template")
+    assert json.loads(forced.stdout)["realizer_share"] == {"template": 1.0}
