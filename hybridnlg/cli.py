@@ -6,7 +6,6 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -86,12 +85,6 @@ def render(config: str, data: str, fmt: str | None, out: str | None, seed: int |
     _write(report.text, out)
 
 
-def _jsonl(path: str) -> Iterator[tuple[int, Any]]:
-    from .batch import read_jsonl
-
-    return read_jsonl(path)
-
-
 @cli.command()
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.argument("data", type=click.Path(exists=True, dir_okay=False))
@@ -109,7 +102,7 @@ def _jsonl(path: str) -> Iterator[tuple[int, Any]]:
 def batch(config: str, data: str, out: str, fmt: str | None, realizer: str | None, window: int, trace: bool,
           resume: bool, workers: int, runner: str, ray_address: str | None, num_gpus: float) -> None:
     """Render a JSONL file: one output line per input line, a result or {"index", "error"}."""
-    from .batch import run_batch
+    from .batch import read_jsonl, run_batch
 
     engine = _engine(config)  # also validates the config before any worker starts
     if runner == "ray":
@@ -119,7 +112,7 @@ def batch(config: str, data: str, out: str, fmt: str | None, realizer: str | Non
                          num_gpus=num_gpus, address=ray_address)
         err.print(f"{counts['ok']} rendered, {counts['errors']} errors -> {out} (ray, {workers} workers)")
         return
-    counts = run_batch(engine, _jsonl(data), Path(out), fmt=fmt, realizer=realizer, window=window, trace=trace,
+    counts = run_batch(engine, read_jsonl(data), Path(out), fmt=fmt, realizer=realizer, window=window, trace=trace,
                        resume=resume, workers=workers, config=config)
     skipped = f", {counts['skipped']} kept from the interrupted run" if counts["skipped"] else ""
     err.print(f"{counts['ok']} rendered, {counts['errors']} errors{skipped} -> {out}")
@@ -163,8 +156,10 @@ def plugins(as_json: bool) -> None:
 
 
 def _read_jsonl(path: str) -> list[Any]:
+    from .batch import read_jsonl
+
     rows = []
-    for i, row in _jsonl(path):
+    for _, row in read_jsonl(path):
         if isinstance(row, Exception):
             raise row
         rows.append(row)

@@ -250,27 +250,36 @@ def read_config(path: str | Path) -> tuple[EngineConfig, Path]:
     return parse_config(raw, str(path), text), path.parent.resolve()
 
 
+def read_lexicon_file(path: Path) -> dict[str, dict[str, list[str]]]:
+    """A YAML lexicon (slot -> value -> paraphrases, optionally under a top-level `lexicon:`), checked."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: lexicon file not found"]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"{path}: invalid YAML: {exc}"]) from None
+    if isinstance(data, dict) and set(data) == {"lexicon"}:
+        data = data["lexicon"]
+    if isinstance(data, dict):  # YAML 1.1 reads bare yes/no keys as booleans, and `value:` alone as no paraphrases
+        data = {
+            slot: {("yes" if v is True else "no" if v is False else v): p or [] for v, p in values.items()}
+            if isinstance(values, dict) else values
+            for slot, values in data.items()
+        }
+    try:
+        return _LexiconFile.model_validate({"lexicon": data}).lexicon
+    except ValidationError as exc:
+        raise ConfigError([f"{path}: {'.'.join(map(str, e['loc'][1:])) or '(top level)'}: {e['msg']}"
+                           for e in exc.errors()]) from None
+
+
 def load_lexicons(config: EngineConfig, base: Path, source: str) -> EngineConfig:
     """Merge `lexicon_files` into `lexicon` (inline entries win); the result has no files left to read."""
     if not config.lexicon_files:
         return config
     merged: dict[str, dict[str, list[str]]] = {}
     for name in config.lexicon_files:
-        path = base / name
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError([f"{source}: lexicon_files: {path} not found"]) from None
-        except yaml.YAMLError as exc:
-            raise ConfigError([f"{path}: invalid YAML: {exc}"]) from None
-        if isinstance(data, dict):  # YAML 1.1 reads bare yes/no keys as booleans
-            data = {slot: {("yes" if v is True else "no" if v is False else v): p for v, p in (values or {}).items()}
-                    if isinstance(values, dict) else values for slot, values in data.items()}
-        try:
-            checked = _LexiconFile.model_validate({"lexicon": data}).lexicon
-        except ValidationError as exc:
-            raise ConfigError([f"{path}: {'.'.join(map(str, e['loc'][1:]))}: {e['msg']}" for e in exc.errors()]) from None
-        for slot, values in checked.items():
+        for slot, values in read_lexicon_file(base / name).items():
             merged.setdefault(slot, {}).update(values)
     for slot, values in config.lexicon.items():
         merged.setdefault(slot, {}).update(values)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from hybridnlg import ConfigError
+from hybridnlg.config import read_lexicon_file
 
 LexiconData = dict[str, dict[str, list[str]]]
 
@@ -42,24 +43,10 @@ def is_boolean_slot(values: Iterable[str]) -> bool:
 
 def load_lexicon_file(name: str, base: Path | None = None) -> LexiconData:
     """Read a YAML lexicon, relative to `base` (the engine's config folder) unless absolute."""
-    path = _resolve(name, base)
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if isinstance(data, Mapping) and set(data) == {"lexicon"}:
-        data = data["lexicon"]
-    if not isinstance(data, Mapping):
-        raise ValueError(f"{path}: a lexicon is a mapping slot -> value -> list of paraphrases")
-    out: LexiconData = {}
-    for slot, values in data.items():
-        if not isinstance(values, Mapping):
-            raise ValueError(f"{path}: {slot}: expected a mapping value -> list of paraphrases")
-        out[str(slot)] = {}
-        for value, surfaces in values.items():
-            if surfaces is None:
-                surfaces = []
-            if not isinstance(surfaces, list) or not all(isinstance(s, str) for s in surfaces):
-                raise ValueError(f"{path}: {slot}.{value}: expected a list of strings")
-            out[str(slot)][_canonical(value)] = list(surfaces)
-    return out
+    try:
+        return read_lexicon_file(_resolve(name, base))
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def _canonical(value: Any) -> str:
