@@ -226,7 +226,7 @@ class Engine:
         used = [(n, r) for n, r in self.realizers.items() if n in self.used_realizers()]
         for name, component in [*used, *self.validators.items()]:
             try:
-                problems += [f"{name}: {p}" for p in component.check()]
+                problems += [f"{self.source}: {name}: {p}" for p in component.check()]
             except Exception as exc:  # noqa: BLE001 - a plugin's check must not hide the others
                 problems.append(f"{name}: check failed: {type(exc).__name__}: {exc}")
         for i, spec in enumerate(self.config.segments):
