@@ -17,7 +17,7 @@ def plugin_inventory() -> list[dict[str, Any]]:
             function = getattr(module, hook, None)
             if callable(function):
                 try:
-                    function(register=lambda cls, kind=kind: registers[kind].append(cls.name), engine=None)
+                    function(register=lambda cls, found=registers[kind]: found.append(cls.name), engine=None)
                 except Exception as exc:  # noqa: BLE001 - listing must survive a plugin that needs an engine
                     registers[kind].append(f"? ({type(exc).__name__})")
         rows.append({**info.to_dict(), "registers": registers})

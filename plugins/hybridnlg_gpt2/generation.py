@@ -70,7 +70,7 @@ def _greedy(model: Any, input_ids: Any, mask: Any, settings: Settings, eos_id: i
         scores = torch.log_softmax(out.logits[:, -1].float(), dim=-1)
         best, chosen = scores.max(dim=-1)
         finished = []
-        for slot, (row, token, value) in enumerate(zip(active.tolist(), chosen.tolist(), best.tolist(), strict=True)):
+        for row, token, value in zip(active.tolist(), chosen.tolist(), best.tolist(), strict=True):
             tokens[row].append(token)
             logprob[row] += value
             finished.append(token == eos_id or len(tokens[row]) >= settings.max_new_tokens)

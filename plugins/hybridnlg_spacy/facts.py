@@ -216,7 +216,7 @@ class FactChecker:
                 continue
             readings = [self.lexicon.resolve(r, match.negated) for r in match.readings]
             self._reading(state, match, readings, expected, context)
-        for name, key in expected.items():
+        for name in expected:
             if name in state.status:
                 continue
             if not self.lexicon.surfaces_of(name, facts[name].value):
