@@ -109,10 +109,8 @@ class Engine:
 
     def _build(self, kind: str, hook: str, settings: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         classes = self._collect(hook)
-        unknown = [n for n in settings if n not in classes]
-        if unknown:
-            self._instantiate(kind, classes, {n: settings[n] for n in unknown})  # raises with the list
-        return self._instantiate(kind, classes, {n: settings.get(n, {}) for n in classes})
+        # every registered one, with its settings; settings naming an unknown one are reported with the rest
+        return self._instantiate(kind, classes, {**{n: {} for n in classes}, **settings})
 
     def _check_segment_realizers(self) -> None:
         problems = []

@@ -149,7 +149,8 @@ class Pipeline:
         if action == "template":
             need = [r for r in undecided if not any(t.candidate.realizer == TEMPLATE for t in r.candidates)]
             if need and TEMPLATE in self.engine.realizers:
-                self._realize([(r, [TEMPLATE]) for r in need], stage=len(self._stages(need)))
+                last = max((t.stage for r in need for t in r.candidates), default=0)
+                self._realize([(r, [TEMPLATE]) for r in need], stage=last + 1)
         for result in undecided:
             record = result.segment.record_index
             error = result.error
@@ -166,10 +167,6 @@ class Pipeline:
             else:
                 result.decision = f"dropped: {self._why(result)}"
         return errors
-
-    @staticmethod
-    def _stages(results: list[SegmentResult]) -> set[int]:
-        return {t.stage for r in results for t in r.candidates} | {0}
 
     @staticmethod
     def _why(result: SegmentResult) -> str:
