@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from .components import Component, Realizer, Validator
 from .config import EngineConfig, SegmentSpec, load_lexicons, parse_config, read_config
-from .errors import ConfigError, DataError, HybridNLGError, RealizationError, UnknownRealizerError
+from .errors import ConfigError, HybridNLGError
 from .expressions import Expressions
 from .pipeline import Pipeline
 from .plan import Plan
@@ -246,4 +246,4 @@ def error_record(index: int, error: Exception) -> dict[str, Any]:
     return {"index": index, "error": {"type": "InternalError", "message": f"{type(error).__name__}: {error}"}}
 
 
-__all__ = ["DataError", "Engine", "RealizationError", "UnknownRealizerError", "error_record"]
+__all__ = ["Engine", "error_record"]
