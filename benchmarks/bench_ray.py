@@ -15,7 +15,7 @@ from pathlib import Path
 
 import ray
 
-from hybridnlg.ray_runner import run_ray
+from hybridnlg.runtime.ray_runner import run_ray
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "templates" / "business" / "config.yaml"

@@ -22,7 +22,7 @@ from gpt2_common import dev_records, slot_errors  # noqa: E402
 
 from hybridnlg import Engine  # noqa: E402
 from hybridnlg.config import read_config  # noqa: E402
-from hybridnlg.evaluate import summarize  # noqa: E402
+from hybridnlg.cli.evaluate import summarize  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "templates" / "e2e" / "config.yaml"

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .aggregate import aggregate
-from .assembler import assemble
+from .pipeline.aggregate import aggregate
+from .pipeline.assembler import assemble
 from .hookspecs import hookimpl
-from .router import Route, default_route
+from .pipeline.router import Route, default_route
 
 if TYPE_CHECKING:
     from .config import EngineConfig
     from .engine import Engine
-    from .plan import Plan
-    from .report import SegmentResult
+    from .pipeline.plan import Plan
+    from .pipeline.report import SegmentResult
     from .types import Segment
 
 

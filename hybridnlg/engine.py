@@ -15,12 +15,12 @@ from .components import Component, Realizer, Validator
 from .config import EngineConfig, SegmentSpec, load_lexicons, parse_config, read_config
 from .errors import ConfigError, HybridNLGError
 from .expressions import Expressions
-from .pipeline import Pipeline
-from .plan import Plan
-from .planner import Planner
+from .pipeline.realize import Pipeline
+from .pipeline.plan import Plan
+from .pipeline.planner import Planner
 from .plugins import PluginSet, build_plugins
-from .report import Report
-from .router import AUTO, NEURAL, TEMPLATE, Route, unknown_realizer
+from .pipeline.report import Report
+from .pipeline.router import AUTO, NEURAL, TEMPLATE, Route, unknown_realizer
 from .types import Segment
 
 

@@ -13,9 +13,9 @@ if TYPE_CHECKING:
     from .components import Realizer, Validator
     from .config import EngineConfig
     from .engine import Engine
-    from .plan import Plan
-    from .report import SegmentResult
-    from .router import Route
+    from .pipeline.plan import Plan
+    from .pipeline.report import SegmentResult
+    from .pipeline.router import Route
     from .types import Segment
 
 PROJECT = "hybridnlg"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from hybridnlg.config import json_schema
-from hybridnlg.hookdocs import END, START, reference
+from scripts.hookdocs import END, START, reference
 from tests.conftest import ROOT
 
 PLUGINS_MD = (ROOT / "docs" / "plugins.md").read_text()
@@ -26,7 +26,7 @@ def python_blocks(text: str) -> list[str]:
 
 def test_hook_reference_is_generated_from_hookspecs() -> None:
     block = PLUGINS_MD.split(START, 1)[1].split(END, 1)[0]
-    assert block.strip() == reference().strip(), "run `python -m hybridnlg.hookdocs` to regenerate docs/plugins.md"
+    assert block.strip() == reference().strip(), "run `python scripts/hookdocs.py` to regenerate docs/plugins.md"
 
 
 def test_tutorial_is_the_installable_example_and_under_30_lines() -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from hybridnlg.assembler import escape_markdown
+from hybridnlg.pipeline.assembler import escape_markdown
 from hybridnlg.testing import make_engine
 from hybridnlg.text import join_clauses, sentence, tidy
 

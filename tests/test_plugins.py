@@ -80,7 +80,7 @@ def test_register_commands_hook_adds_cli_command_and_a_failing_one_is_reported()
 
 
 def test_plan_content_and_refine_plan_and_assemble_document_can_be_replaced() -> None:
-    from hybridnlg.plan import Plan
+    from hybridnlg.pipeline.plan import Plan
     from hybridnlg.types import Segment
 
     def plan_content(record, index, config, engine):  # noqa: ANN001
@@ -100,7 +100,7 @@ def test_plan_content_and_refine_plan_and_assemble_document_can_be_replaced() ->
 
 
 def test_select_realizer_can_be_replaced() -> None:
-    from hybridnlg.router import Route
+    from hybridnlg.pipeline.router import Route
 
     def select_realizer(segment, available, engine):  # noqa: ANN001
         return Route(realizers=["fake"], fallback=[])

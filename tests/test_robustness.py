@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hybridnlg import DataError, HybridNLGError
-from hybridnlg.report import Report
+from hybridnlg.pipeline.report import Report
 from hybridnlg.testing import make_engine
 from tests.conftest import PACKS, ROOT
 

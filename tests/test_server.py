@@ -16,7 +16,7 @@ import pytest
 import uvicorn
 
 from hybridnlg import Engine
-from hybridnlg.server import create_app
+from hybridnlg.runtime.server import create_app
 from tests.conftest import PACKS
 
 

@@ -13,17 +13,17 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from .errors import HybridNLGError
+from ..errors import HybridNLGError
 
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True, highlight=False)
 FORMATS = click.Choice(["text", "markdown", "html", "json"])
-PACKS = Path(__file__).resolve().parent.parent / "templates"
+PACKS = Path(__file__).resolve().parents[2] / "templates"
 
 
 def _engine(config: str, seed: int | None = None) -> Any:
-    from .config import read_config
-    from .engine import Engine
+    from ..config import read_config
+    from ..engine import Engine
 
     cfg, base = read_config(config)
     if seed is not None:
@@ -102,11 +102,11 @@ def render(config: str, data: str, fmt: str | None, out: str | None, seed: int |
 def batch(config: str, data: str, out: str, fmt: str | None, realizer: str | None, window: int, trace: bool,
           resume: bool, workers: int, runner: str, ray_address: str | None, num_gpus: float) -> None:
     """Render a JSONL file: one output line per input line, a result or {"index", "error"}."""
-    from .batch import read_jsonl, run_batch
+    from ..runtime.batch import read_jsonl, run_batch
 
     engine = _engine(config)  # also validates the config before any worker starts
     if runner == "ray":
-        from .ray_runner import run_ray
+        from ..runtime.ray_runner import run_ray
 
         counts = run_ray(config, data, out, workers=workers, window=window, fmt=fmt, realizer=realizer, trace=trace,
                          num_gpus=num_gpus, address=ray_address)
@@ -122,8 +122,8 @@ def batch(config: str, data: str, out: str, fmt: str | None, realizer: str | Non
 @click.argument("config", type=click.Path(dir_okay=False))
 def check(config: str) -> None:
     """Validate the config, compile templates, and check plugins, realizers, models and lexicons."""
-    from .config import read_config
-    from .engine import Engine
+    from ..config import read_config
+    from ..engine import Engine
 
     try:
         cfg, base = read_config(config)
@@ -142,7 +142,7 @@ def check(config: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def plugins(as_json: bool) -> None:
     """List loaded plugins: name, version, source, hooks, and what each registers."""
-    from .inventory import plugin_inventory
+    from ..inventory import plugin_inventory
 
     rows = plugin_inventory()
     if as_json:
@@ -156,7 +156,7 @@ def plugins(as_json: bool) -> None:
 
 
 def _read_jsonl(path: str) -> list[Any]:
-    from .batch import read_jsonl
+    from ..runtime.batch import read_jsonl
 
     rows = []
     for _, row in read_jsonl(path):
@@ -215,7 +215,7 @@ def serve(config: str, host: str, port: int, wait_ms: float, max_window: int) ->
     """Serve POST /render, POST /batch, GET /health, GET /plugins (OpenAPI at /docs) over one shared engine."""
     import uvicorn
 
-    from .server import create_app
+    from ..runtime.server import create_app
 
     app = create_app(_engine(config), wait_s=wait_ms / 1000, max_window=max_window)
     uvicorn.run(app, host=host, port=port, log_level="info")
@@ -224,7 +224,7 @@ def serve(config: str, host: str, port: int, wait_ms: float, max_window: int) ->
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of the configuration (for editor completion)."""
-    from .config import json_schema
+    from ..config import json_schema
 
     out.print(json.dumps(json_schema(), indent=2), markup=False)
 
@@ -255,7 +255,7 @@ def demo(fmt: str) -> None:
 
 
 def main() -> None:
-    from .plugins import build_plugins, register_commands
+    from ..plugins import build_plugins, register_commands
 
     for problem in register_commands(build_plugins(), cli):
         err.print(f"[yellow]warning:[/] {problem}", highlight=False)

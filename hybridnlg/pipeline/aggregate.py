@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .plan import Plan
-from .types import Segment
+from ..types import Segment
 
 
 def _mergeable(a: Segment, b: Segment) -> bool:

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .engine import error_record
-from .errors import HybridNLGError
+from ..engine import error_record
+from ..errors import HybridNLGError
 
 if TYPE_CHECKING:
-    from .engine import Engine
-    from .report import Report
+    from ..engine import Engine
+    from ..pipeline.report import Report
 
 Row = tuple[int, Any]  # (input line index, record or the exception that made the line unreadable)
 
@@ -71,8 +71,8 @@ _worker_engine: Engine | None = None
 
 def _init_worker(config: str) -> None:
     global _worker_engine
-    from .config import read_config
-    from .engine import Engine
+    from ..config import read_config
+    from ..engine import Engine
 
     cfg, base = read_config(config)
     _worker_engine = Engine(cfg, base, source=config)

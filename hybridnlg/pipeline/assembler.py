@@ -8,7 +8,7 @@ from itertools import groupby
 
 from .plan import Plan
 from .report import SegmentResult
-from .text import sentence
+from ..text import sentence
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .engine import Engine
-    from .report import Report
+    from ..engine import Engine
+    from ..pipeline.report import Report
 
 
 @dataclass

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import UnknownRealizerError
-from .types import Segment
+from ..errors import UnknownRealizerError
+from ..types import Segment
 
 AUTO = "auto"
 TEMPLATE = "template"

@@ -7,10 +7,10 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .report import Report, SegmentResult
+from ..pipeline.report import Report, SegmentResult
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from ..engine import Engine
 
 FACT_CODES = ("missing_fact", "added_fact", "wrong_value")
 

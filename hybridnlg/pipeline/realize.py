@@ -9,13 +9,13 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any
 
 from .decide import choose
-from .errors import DataError, HybridNLGError, RealizationError
+from ..errors import DataError, HybridNLGError, RealizationError
 from .report import CandidateTrace, Report, SegmentResult
 from .router import TEMPLATE
-from .types import Candidate, Failure, Issue, RealizeResult, Segment, ValidationReport
+from ..types import Candidate, Failure, Issue, RealizeResult, Segment, ValidationReport
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from ..engine import Engine
     from .plan import Plan
 
 

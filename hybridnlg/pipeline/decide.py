@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from .config import DecisionSpec
+from ..config import DecisionSpec
 from .report import CandidateTrace, SegmentResult
 
 

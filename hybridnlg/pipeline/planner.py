@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from .compute import ComputeError, compute
-from .config import EngineConfig, SegmentSpec
-from .errors import DataError
-from .expressions import Expressions
-from .paths import PathError, qualify, resolve
+from ..compute import ComputeError, compute
+from ..config import EngineConfig, SegmentSpec
+from ..errors import DataError
+from ..expressions import Expressions
+from ..paths import PathError, qualify, resolve
 from .plan import Plan
-from .types import Fact, Segment
+from ..types import Fact, Segment
 
 
 def _items(spec: SegmentSpec, record: dict[str, Any], index: int) -> list[tuple[str, dict[str, Any]]]:

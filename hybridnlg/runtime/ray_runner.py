@@ -21,7 +21,7 @@ class RenderActor:
     """A Ray actor: builds its engine once, then renders whole batches of (index, raw line) rows."""
 
     def __init__(self, config: str, fmt: str | None, realizer: str | None, trace: bool) -> None:
-        from .engine import Engine
+        from ..engine import Engine
 
         self.engine = Engine.from_config(config)
         self.fmt, self.realizer, self.trace = fmt, realizer, trace

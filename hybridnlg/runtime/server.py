@@ -9,11 +9,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from . import __version__
-from .engine import Engine
-from .errors import HybridNLGError
+from .. import __version__
+from ..engine import Engine
+from ..errors import HybridNLGError
 from .gather import Gatherer
-from .report import Report
+from ..pipeline.report import Report
 
 Format = Literal["text", "markdown", "html", "json"]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .router import Route
-from .types import Candidate, Segment, ValidationReport
+from ..types import Candidate, Segment, ValidationReport
 
 
 @dataclass

@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from .errors import HybridNLGError
+from ..errors import HybridNLGError
 
 CONFIG = """\
 # The {domain} pack: edit the segments and templates, then `hybridnlg check {folder}/config.yaml`.

@@ -1,4 +1,4 @@
-"""The hook reference of docs/plugins.md, generated from hookspecs.py (`python -m hybridnlg.hookdocs`)."""
+"""The hook reference of docs/plugins.md, generated from hookspecs.py (`python scripts/hookdocs.py`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import inspect
 import re
 from pathlib import Path
 
-from . import hookspecs
+from hybridnlg import hookspecs
 
 START, END = "<!-- hooks:start -->", "<!-- hooks:end -->"
 

@@ -1,0 +1,1 @@
+"""The pipeline stages: plan -> route -> realize -> validate -> decide -> assemble."""
