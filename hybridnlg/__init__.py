@@ -1,6 +1,16 @@
-"""hybridnlg: plugin-based hybrid data-to-text generation (templates + GPT-2 + a fact-checking validator)."""
+"""hybridnlg: plugin-based hybrid data-to-text generation (templates + GPT-2 + a fact-checking validator).
 
-from .components import ComponentConfig, Realizer, Validator
+Everything a plugin, a hook implementation or an embedding program needs is importable from here; the
+submodules are internal. docs/plugins.md lists this API.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from .components import Component, ComponentConfig, Realizer, Validator
+from .config import OUTPUT_FORMATS, EngineConfig, SegmentSpec
+from .context import Context
+from .deps import MissingDependencyError, require
+from .english import inflect_engine
 from .errors import (
     ConfigError,
     DataError,
@@ -10,35 +20,61 @@ from .errors import (
     TemplateError,
     UnknownRealizerError,
 )
-from .hookspecs import hookimpl
-from .types import Candidate, Failure, Fact, Issue, Segment, ValidationReport
+from .hookspecs import hookimpl, hookspec
+from .pipeline.plan import Plan
+from .pipeline.report import CandidateTrace, Report, SegmentResult
+from .pipeline.router import Route
+from .text import capitalize_first, join_clauses, sentence, tidy
+from .types import Candidate, Failure, Fact, Issue, RealizeResult, Segment, ValidationReport
+
+if TYPE_CHECKING:
+    from .engine import Engine
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "OUTPUT_FORMATS",
     "Candidate",
+    "CandidateTrace",
+    "Component",
     "ComponentConfig",
     "ConfigError",
+    "Context",
     "DataError",
     "Engine",
+    "EngineConfig",
     "Failure",
     "Fact",
     "HybridNLGError",
     "Issue",
+    "MissingDependencyError",
+    "Plan",
     "PluginError",
     "RealizationError",
+    "RealizeResult",
     "Realizer",
+    "Report",
+    "Route",
+    "SegmentResult",
     "Segment",
+    "SegmentSpec",
     "TemplateError",
     "UnknownRealizerError",
     "ValidationReport",
     "Validator",
+    "capitalize_first",
     "hookimpl",
+    "hookspec",
+    "inflect_engine",
+    "join_clauses",
+    "require",
+    "sentence",
+    "tidy",
 ]
 
 
-def __getattr__(name: str) -> object:
-    # Engine pulls in the config and plugin machinery; plugins importing `hookimpl` should not pay for it.
+def __getattr__(name: str) -> Any:
+    # Engine pulls in the plugin machinery; plugins importing `hookimpl` should not pay for it.
     if name == "Engine":
         from .engine import Engine
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from .context import Context
 from .types import Candidate, RealizeResult, Segment, ValidationReport
-
-if TYPE_CHECKING:
-    from .engine import Engine
 
 
 class ComponentConfig(BaseModel):
@@ -19,43 +18,55 @@ class ComponentConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Component:
-    """Shared shape of realizers and validators: a name, a pydantic Config, a lazy load()."""
+ConfigT = TypeVar("ConfigT", bound=ComponentConfig)
+
+
+class Component(Generic[ConfigT]):
+    """Shared shape of realizers and validators: a name, a pydantic Config, a lazy load() run once under a lock."""
 
     name: ClassVar[str] = ""
     Config: ClassVar[type[ComponentConfig]] = ComponentConfig
 
-    def __init__(self, config: ComponentConfig, engine: Engine | None = None) -> None:
-        self.config = config
-        self.engine = engine
+    def __init__(self, config: ConfigT, context: Context | None = None) -> None:
+        self.config: ConfigT = config
+        self.context: Context = context or Context.standalone()
         self.loaded = False
+        self._load_lock = threading.Lock()
 
     def load(self) -> None:
         """Do heavy imports and load models here, not at import or construction time."""
-        self.loaded = True
 
     def ensure_loaded(self) -> None:
-        if not self.loaded:
-            self.load()
-            self.loaded = True
+        if self.loaded:
+            return
+        with self._load_lock:
+            if not self.loaded:
+                self.load()
+                self.loaded = True
 
     def check(self) -> list[str]:
         """Problems `hybridnlg check` should report (e.g. a model that cannot be found). Empty when fine."""
         return []
 
-    def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "class": f"{type(self).__module__}.{type(self).__qualname__}"}
 
+class Realizer(Component[ConfigT]):
+    """Turns segments into candidate texts. Receives every segment it must realize in one call.
 
-class Realizer(Component):
-    """Turns segments into candidate texts. Receives every segment it must realize in one call."""
+    Class attributes the core derives its defaults from (the config can override each):
+    `auto`: takes part in `realizer: auto`; `safe`: exact, so it ends default fallback chains and is published
+    flagged when nothing passes; `priority`: order in `auto` and in the decision's default preference (lower first).
+    """
+
+    auto: ClassVar[bool] = False
+    safe: ClassVar[bool] = False
+    priority: ClassVar[int] = 100
 
     def realize(self, segments: Sequence[Segment]) -> list[RealizeResult]:
         """Return, for each segment in order, a list of candidates or a Failure with the reason."""
         raise NotImplementedError
 
 
-class Validator(Component):
+class Validator(Component[ConfigT]):
     """Checks candidate texts against their segments. Receives every candidate in one call."""
 
     def validate(self, items: Sequence[tuple[Segment, Candidate]]) -> list[ValidationReport]:

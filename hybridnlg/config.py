@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import ConfigError
 
 OutputFormat = Literal["text", "markdown", "html", "json"]
-OnFailure = Literal["template", "drop", "raise"]
+OUTPUT_FORMATS: tuple[str, ...] = get_args(OutputFormat)
+OnFailure = Literal["flag", "drop", "raise"]
 ComputeOp = Literal["difference", "percent_change", "trend", "ratio", "sum"]
 
 
@@ -42,8 +43,12 @@ class SegmentSpec(Strict):
         description="Facts to express: data paths (`region.revenue`) or {name: path}. Computed fact names are allowed.",
     )
     when: str | None = Field(None, description="Jinja2 expression over the record; the segment is planned when true.")
-    realizer: str = Field("template", description="template | gpt2 | auto | any registered realizer name.")
-    fallback: list[str] | None = Field(None, description="Realizers to try, in order, when no candidate passes.")
+    realizer: str | None = Field(
+        None, description="Any registered realizer name, or `auto` (see `routing.auto`); default: `routing.default`."
+    )
+    fallback: list[str] | None = Field(
+        None, description="Realizers to try, in order, when no candidate passes (default: `routing.fallback`)."
+    )
     foreach: str | None = Field(None, description="Data path of a list: one segment per item.")
     as_: str = Field("item", alias="as", description="Variable name of the current item in `foreach`.")
     compute: dict[str, ComputedFact] = Field(default_factory=dict)
@@ -86,15 +91,31 @@ class OutputSpec(Strict):
     format: OutputFormat = "text"
 
 
+class RoutingSpec(Strict):
+    """Which realizers `auto` runs and which ones a failed segment falls back to; None: derived from the
+    registered realizers (`auto` ones and `safe` ones, ordered by their `priority`)."""
+
+    default: str | None = Field(None, description="Realizer of segments that name none; default: the first safe one.")
+    auto: list[str] | None = Field(None, description="Realizers that produce candidates side by side for `auto`.")
+    fallback: list[str] | None = Field(None, description="Default chain tried when no candidate passes.")
+
+
 class DecisionSpec(Strict):
-    prefer: list[str] = Field(
-        default_factory=lambda: ["gpt2", "template"],
-        description="Realizer preference among passing candidates (earlier wins a tie within `margin`).",
+    prefer: list[str] | None = Field(
+        None,
+        description="Realizer preference among passing candidates (earlier wins a tie within `margin`); "
+        "default: the registered realizers by priority.",
     )
     margin: float = Field(0.2, ge=0, le=1, description="Score gap the preferred realizer may lose by and still win.")
     on_failure: OnFailure = Field(
-        "template", description="When nothing passes: publish the template text flagged, drop the segment, or raise."
+        "flag",
+        description="When nothing passes: publish a safe realizer's text flagged (`flag`), drop the segment, or raise.",
     )
+
+    @field_validator("on_failure", mode="before")
+    @classmethod
+    def _old_name(cls, value: Any) -> Any:
+        return "flag" if value == "template" else value  # the name before realizers declared themselves `safe`
 
 
 class EngineConfig(Strict):
@@ -112,14 +133,11 @@ class EngineConfig(Strict):
     validators: dict[str, dict[str, Any]] | None = Field(
         None, description="Validators to run with their settings; default: every registered validator."
     )
+    routing: RoutingSpec = Field(default_factory=RoutingSpec)
     decision: DecisionSpec = Field(default_factory=DecisionSpec)
     timeouts: dict[str, float] = Field(
         default_factory=dict, description="Seconds a realizer or validator (by name) may take per batch call."
     )
-    lexicon: dict[str, dict[str, list[str]]] = Field(
-        default_factory=dict, description="Slot -> value -> paraphrases, used by validators."
-    )
-    lexicon_files: list[str] = Field(default_factory=list, description="YAML lexicon files, relative to the config.")
 
     @field_validator("segments")
     @classmethod
@@ -201,13 +219,20 @@ def _yaml_lines(text: str) -> dict[tuple[Any, ...], int]:
 
 
 def _known_keys() -> set[str]:
-    models = [EngineConfig, SegmentSpec, ComputedFact, EntitySpec, SectionSpec, DocumentSpec, OutputSpec, DecisionSpec]
+    models = [EngineConfig, SegmentSpec, ComputedFact, EntitySpec, SectionSpec, DocumentSpec, OutputSpec, DecisionSpec,
+              RoutingSpec]
     return {field.alias or name for model in models for name, field in model.model_fields.items()}
+
+
+# keys that moved out of the core config into the plugin that uses them
+MOVED = {"lexicon": "validators.spacy.lexicon", "lexicon_files": "validators.spacy.lexicon_files"}
 
 
 def _hint(error: dict[str, Any]) -> str:
     if error["type"] != "extra_forbidden":
         return ""  # pydantic's own message already lists allowed values for literals
+    if len(error["loc"]) == 1 and error["loc"][0] in MOVED:
+        return f" (moved: put it under `{MOVED[error['loc'][0]]}`)"
     close = difflib.get_close_matches(str(error["loc"][-1]), sorted(_known_keys()), n=1)
     return f" (unknown key: did you mean '{close[0]}'?)" if close else " (unknown key: remove it)"
 
@@ -248,46 +273,6 @@ def read_config(path: str | Path) -> tuple[EngineConfig, Path]:
         line = f":{mark.line + 1}" if mark else ""
         raise ConfigError([f"{path}{line}: invalid YAML: {getattr(exc, 'problem', exc)}"]) from None
     return parse_config(raw, str(path), text), path.parent.resolve()
-
-
-def read_lexicon_file(path: Path) -> dict[str, dict[str, list[str]]]:
-    """A YAML lexicon (slot -> value -> paraphrases, optionally under a top-level `lexicon:`), checked."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError([f"{path}: lexicon file not found"]) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError([f"{path}: invalid YAML: {exc}"]) from None
-    if isinstance(data, dict) and set(data) == {"lexicon"}:
-        data = data["lexicon"]
-    if isinstance(data, dict):  # YAML 1.1 reads bare yes/no keys as booleans, and `value:` alone as no paraphrases
-        data = {
-            slot: {("yes" if v is True else "no" if v is False else v): p or [] for v, p in values.items()}
-            if isinstance(values, dict) else values
-            for slot, values in data.items()
-        }
-    try:
-        return _LexiconFile.model_validate({"lexicon": data}).lexicon
-    except ValidationError as exc:
-        raise ConfigError([f"{path}: {'.'.join(map(str, e['loc'][1:])) or '(top level)'}: {e['msg']}"
-                           for e in exc.errors()]) from None
-
-
-def load_lexicons(config: EngineConfig, base: Path, source: str) -> EngineConfig:
-    """Merge `lexicon_files` into `lexicon` (inline entries win); the result has no files left to read."""
-    if not config.lexicon_files:
-        return config
-    merged: dict[str, dict[str, list[str]]] = {}
-    for name in config.lexicon_files:
-        for slot, values in read_lexicon_file(base / name).items():
-            merged.setdefault(slot, {}).update(values)
-    for slot, values in config.lexicon.items():
-        merged.setdefault(slot, {}).update(values)
-    return config.model_copy(update={"lexicon": merged, "lexicon_files": []})
-
-
-class _LexiconFile(Strict):
-    lexicon: dict[str, dict[str, list[str]]]
 
 
 def json_schema() -> dict[str, Any]:

@@ -3,35 +3,47 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
+from .context import Context
+
+from .expressions import Expressions
+from .hookspecs import hookimpl
 from .pipeline.aggregate import aggregate
 from .pipeline.assembler import assemble
-from .hookspecs import hookimpl
+from .pipeline.planner import Planner
 from .pipeline.router import Route, default_route
 
 if TYPE_CHECKING:
-    from .config import EngineConfig
-    from .engine import Engine
     from .pipeline.plan import Plan
     from .pipeline.report import SegmentResult
     from .types import Segment
 
+_planners: WeakKeyDictionary[Context, Planner] = WeakKeyDictionary()  # one per engine: expressions compile once
+
+
+def _planner(context: Context) -> Planner:
+    planner = _planners.get(context)
+    if planner is None:
+        planner = _planners.setdefault(context, Planner(context.config, Expressions()))
+    return planner
+
 
 @hookimpl(trylast=True)
-def plan_content(record: dict[str, Any], index: int, config: EngineConfig, engine: Engine) -> Plan:
-    return engine.planner.plan(record, index)
+def plan_content(record: dict[str, Any], index: int, context: Context) -> Plan:
+    return _planner(context).plan(record, index)
 
 
 @hookimpl
-def refine_plan(plan: Plan, engine: Engine) -> Plan:
+def refine_plan(plan: Plan) -> Plan:
     return aggregate(plan)
 
 
 @hookimpl(trylast=True)
-def select_realizer(segment: Segment, available: list[str], engine: Engine) -> Route:
-    return default_route(segment, available, engine.fallback_for(segment))
+def select_realizer(segment: Segment, available: list[str], context: Context) -> Route:
+    return default_route(segment, available, context.config)
 
 
 @hookimpl(trylast=True)
-def assemble_document(plan: Plan, results: list[SegmentResult], engine: Engine) -> dict[str, str]:
+def assemble_document(plan: Plan, results: list[SegmentResult]) -> dict[str, str]:
     return assemble(plan, results)

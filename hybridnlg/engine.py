@@ -1,27 +1,28 @@
-"""The engine: builds plugins and components from a config and runs plan → route → realize → validate → decide → assemble."""
+"""The engine: builds plugins and components from a config and runs plan → route → realize → validate → assemble."""
 
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
 from .components import Component, Realizer, Validator
-from .config import EngineConfig, SegmentSpec, load_lexicons, parse_config, read_config
+from .config import EngineConfig, parse_config, read_config
+from .context import Context
 from .errors import ConfigError, HybridNLGError
 from .expressions import Expressions
-from .pipeline.realize import Pipeline
 from .pipeline.plan import Plan
-from .pipeline.planner import Planner
+from .pipeline.realize import Pipeline
+from .pipeline.report import Report, SegmentResult, error_record
+from .pipeline.router import AUTO, Route, resolve_routing, unknown_realizer
 from .plugins import PluginSet, build_plugins
-from .pipeline.report import Report
-from .pipeline.router import AUTO, NEURAL, TEMPLATE, Route, unknown_realizer
 from .types import Segment
+
+C = TypeVar("C", bound=Component[Any])
 
 
 def _component_errors(kind: str, name: str, exc: ValidationError) -> list[str]:
@@ -46,143 +47,173 @@ class Engine:
     ) -> None:
         self.config_dir = (config_dir or Path.cwd()).resolve()
         self.source = source
-        self.config = config = load_lexicons(config, self.config_dir, source)
         self.expressions = Expressions()
-        self.planner = Planner(config, self.expressions)
         self.plugins: PluginSet = build_plugins(
             [self.config_dir / p for p in config.plugins], extra=plugins, entrypoints=entrypoints
         )
-        self._specs: dict[str, SegmentSpec] = {spec.id: spec for spec in config.segments}
-        self._lock = threading.RLock()
-        self.realizers: dict[str, Realizer] = self._build("realizers", "register_realizers", config.realizers)
-        registered_validators = self._collect("register_validators")
-        wanted = config.validators if config.validators is not None else {n: {} for n in registered_validators}
-        self.validators: dict[str, Validator] = self._instantiate("validators", registered_validators, wanted)
-        self._check_segment_realizers()
+        self.hooks = self.plugins.hooks
+        self.problems: list[str] = list(self.plugins.problems)  # plugin failures found while building
+        realizer_classes = self._collect("register_realizers")
+        validator_classes = self._collect("register_validators")
+        self.config = resolve_routing(config, realizer_classes)
+        self.context = Context(self.config, self.config_dir, source, self.get_realizer, self._call_plugin_hook)
+        wanted = self.config.validators if self.config.validators is not None else {n: {} for n in validator_classes}
+        problems: list[str] = []
+        self.realizers: dict[str, Realizer[Any]] = self._instantiate(
+            "realizers", realizer_classes, {**{n: {} for n in realizer_classes}, **self.config.realizers}, problems
+        )
+        self.validators: dict[str, Validator[Any]] = self._instantiate("validators", validator_classes, wanted, problems)
+        problems += self._segment_realizer_problems()
+        if problems:
+            raise ConfigError(problems)
         self.pipeline = Pipeline(self)
 
     # construction -----------------------------------------------------------------------------------------------
 
     @classmethod
-    def from_config(cls, source: str | Path | Mapping[str, Any], **kwargs: Any) -> Engine:
-        """Build an engine from a YAML/JSON file path or an already-parsed mapping."""
+    def from_config(cls, source: str | Path | Mapping[str, Any], *, seed: int | None = None, **kwargs: Any) -> Engine:
+        """Build an engine from a YAML/JSON file path or an already-parsed mapping; `seed` overrides the config's."""
         if isinstance(source, Mapping):
             base = kwargs.pop("config_dir", None)
-            return cls(parse_config(dict(source), "<config>"), Path(base) if base else None, **kwargs)
-        config, base = read_config(source)
-        return cls(config, base, source=str(source), **kwargs)
+            config, folder, kwargs["source"] = parse_config(dict(source), "<config>"), Path(base) if base else None, "<config>"
+        else:
+            config, folder = read_config(source)
+            kwargs["source"] = str(source)
+        if seed is not None:
+            config = config.model_copy(update={"seed": seed})
+        return cls(config, folder, **kwargs)
 
-    def _collect(self, hook: str) -> dict[str, type[Component]]:
-        classes: dict[str, type[Component]] = {}
+    def _collect(self, hook: str) -> dict[str, type[Any]]:
+        classes: dict[str, type[Any]] = {}
+        kind = hook.removeprefix("register_")[:-1]
 
-        def register(cls_: type[Component]) -> None:
+        def register(cls_: type[Any]) -> None:
             name = getattr(cls_, "name", "")
             if not name:
                 raise HybridNLGError(f"{cls_!r} has no `name`; give the class a `name = '...'` attribute")
             if name in classes and classes[name] is not cls_:
                 raise HybridNLGError(
-                    f"two plugins register a {hook.removeprefix('register_')[:-1]} named '{name}': "
+                    f"two plugins register a {kind} named '{name}': "
                     f"{classes[name].__module__} and {cls_.__module__}; rename one"
                 )
             classes[name] = cls_
 
-        getattr(self.plugins.pm.hook, hook)(register=register, engine=self)
+        self.hooks.all(hook, self.problems, register=register)
         return classes
 
     def _instantiate(
-        self, kind: str, classes: Mapping[str, type[Component]], settings: Mapping[str, Mapping[str, Any]]
-    ) -> dict[str, Any]:
-        problems: list[str] = []
-        out: dict[str, Any] = {}
+        self, kind: str, classes: Mapping[str, type[C]], settings: Mapping[str, Mapping[str, Any] | None],
+        problems: list[str],
+    ) -> dict[str, C]:
+        out: dict[str, C] = {}
         for name, options in settings.items():
             if name not in classes:
-                problems.append(f"{self.source}: {kind}.{name}: no {kind[:-1]} named '{name}'. "
-                                f"Available: {', '.join(sorted(classes)) or '(none)'}")
+                why = self.plugins.unavailable.get(name)
+                problems.append(f"{self.source}: {kind}.{name}: " + (
+                    f"{kind[:-1]} '{name}' is unavailable: {why}" if why else
+                    f"no {kind[:-1]} named '{name}'. Available: {', '.join(sorted(classes)) or '(none)'}"))
                 continue
             try:
-                out[name] = classes[name](classes[name].Config(**(options or {})), self)
+                out[name] = classes[name](classes[name].Config(**(options or {})), self.context)
             except ValidationError as exc:
                 problems += [f"{self.source}: {p}" for p in _component_errors(kind, name, exc)]
-        if problems:
-            raise ConfigError(problems)
         return out
 
-    def _build(self, kind: str, hook: str, settings: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-        classes = self._collect(hook)
-        # every registered one, with its settings; settings naming an unknown one are reported with the rest
-        return self._instantiate(kind, classes, {**{n: {} for n in classes}, **settings})
-
-    def _check_segment_realizers(self) -> None:
+    def _segment_realizer_problems(self) -> list[str]:
         problems = []
         for i, spec in enumerate(self.config.segments):
-            for name in [spec.realizer, *(spec.fallback or [])]:
+            for name in [spec.realizer or self.config.routing.default or AUTO, *(spec.fallback or [])]:
                 if name != AUTO and name not in self.realizers:
-                    problems.append(f"{self.source}: segments[{i}] (id={spec.id}).realizer: {unknown_realizer(name, list(self.realizers))}")
-        if problems:
-            raise ConfigError(problems)
+                    error = unknown_realizer(name, list(self.realizers), self.plugins.unavailable)
+                    problems.append(f"{self.source}: segments[{i}] (id={spec.id}).realizer: {error}")
+        routing, prefer = self.config.routing, self.config.decision.prefer
+        for where, names in (("routing.auto", routing.auto), ("routing.fallback", routing.fallback),
+                             ("routing.default", [routing.default] if routing.default else []),
+                             ("decision.prefer", prefer)):
+            for name in names or []:
+                if name not in self.realizers and name not in self.plugins.unavailable:
+                    problems.append(f"{self.source}: {where}: {unknown_realizer(name, list(self.realizers))}")
+        return problems
 
     # components -----------------------------------------------------------------------------------------------
 
-    def _loaded(self, component: Component) -> Component:
-        if not component.loaded:
-            with self._lock:
-                component.ensure_loaded()
-        return component
-
-    def get_realizer(self, name: str) -> Realizer:
+    def get_realizer(self, name: str) -> Realizer[Any]:
         if name not in self.realizers:
-            raise unknown_realizer(name, list(self.realizers))
-        return self._loaded(self.realizers[name])  # type: ignore[return-value]
+            raise unknown_realizer(name, list(self.realizers), self.plugins.unavailable)
+        realizer = self.realizers[name]
+        realizer.ensure_loaded()
+        return realizer
 
-    def get_validator(self, name: str) -> Validator:
-        return self._loaded(self.validators[name])  # type: ignore[return-value]
+    def get_validator(self, name: str) -> Validator[Any]:
+        validator = self.validators[name]
+        validator.ensure_loaded()
+        return validator
 
     def used_realizers(self) -> set[str]:
-        """Realizers the config can route to: named by segments, their fallbacks, `auto`, and `template`."""
-        names = {"template"}
+        """Realizers the config can route to: named by segments, their fallbacks, `auto`, and the default chain."""
+        names = {*(self.config.routing.fallback or []), self.config.routing.default or AUTO}
         for spec in self.config.segments:
-            names.update([spec.realizer, *(spec.fallback or [])])
+            names.update([spec.realizer or AUTO, *(spec.fallback or [])])
         if AUTO in names:
-            names.update({NEURAL, TEMPLATE})
+            names.update(self.config.routing.auto or [])
         return names & set(self.realizers)
 
-    def fallback_for(self, segment: Segment) -> list[str] | None:
-        spec_id = segment.parts[0].spec_id if segment.parts else segment.spec_id
-        spec = self._specs.get(spec_id)
-        return spec.fallback if spec else None
+    def safe_realizers(self) -> list[str]:
+        """The exact realizers, by priority: where `on_failure: flag` takes the text it publishes."""
+        safe = [name for name in self.realizers if self.is_safe(name)]
+        return sorted(safe, key=lambda name: (type(self.realizers[name]).priority, name))
 
-    # hooks (the only place besides the CLI that calls pm.hook) ------------------------------------------------------
+    def is_safe(self, realizer: str) -> bool:
+        """An exact realizer: published flagged when nothing passes, accepted without validators."""
+        return realizer in self.realizers and type(self.realizers[realizer]).safe
 
-    def prepare_jinja2_environment(self, env: Any) -> None:
-        self.plugins.pm.hook.prepare_jinja2_environment(env=env, engine=self)
+    # hooks (through hybridnlg.hooks, the only caller) ------------------------------------------------------------
+
+    def _call_plugin_hook(self, name: str, kwargs: dict[str, Any]) -> list[Any]:
+        if not self.hooks.has(name):
+            return []
+        return self.hooks.all(name, self.problems, **kwargs)
 
     def plan(self, record: dict[str, Any], index: int = 0) -> Plan:
-        hook = self.plugins.pm.hook
-        plan = hook.plan_content(record=record, index=index, config=self.config, engine=self)
-        for impl in reversed(hook.refine_plan.get_hookimpls()):  # pluggy order: last registered first
-            refined = impl.function(plan=plan, engine=self)
-            plan = refined if refined is not None else plan
-        return plan
+        notes: list[str] = []
+        plan = self.hooks.first("plan_content", notes, record=record, index=index, context=self.context)
+        if plan is None:
+            raise HybridNLGError(f"record {index}: no planner produced a plan ({'; '.join(notes) or 'none returned one'})")
+        plan = self.hooks.thread("refine_plan", "plan", plan, notes, context=self.context)
+        plan.notes.extend(notes)
+        return plan  # type: ignore[no-any-return]
 
     def route(self, segment: Segment, forced: str | None = None) -> Route:
         available = list(self.realizers)
         if forced is not None:
             if forced not in available:
-                raise unknown_realizer(forced, available)
+                raise unknown_realizer(forced, available, self.plugins.unavailable)
             return Route(realizers=[forced], fallback=[])
-        route = self.plugins.pm.hook.select_realizer(segment=segment, available=available, engine=self)
+        route = self.hooks.first("select_realizer", segment.notes, segment=segment, available=available,
+                                 context=self.context)
         if route is None:
             raise HybridNLGError(f"no routing policy chose a realizer for segment '{segment.id}'")
-        return route
+        return route  # type: ignore[no-any-return]
 
-    def assemble(self, plan: Plan, results: list[Any]) -> dict[str, str]:
-        return self.plugins.pm.hook.assemble_document(plan=plan, results=results, engine=self)
+    def assemble(self, plan: Plan, results: list[SegmentResult]) -> dict[str, str]:
+        outputs = self.hooks.first("assemble_document", plan.notes, plan=plan, results=results, context=self.context)
+        if outputs is None:
+            raise HybridNLGError(f"record {plan.record_index}: no assembler produced a document ({'; '.join(plan.notes)})")
+        return outputs  # type: ignore[no-any-return]
 
     # rendering ---------------------------------------------------------------------------------------------------
 
+    def run_window(
+        self, records: list[tuple[int, Any]], *, format: str | None = None, realizer: str | None = None
+    ) -> list[Report | HybridNLGError]:
+        """Render a window of (index, record) pairs together: every realizer and validator is called once.
+
+        Returns a Report or the error of that record, in input order; one bad record never affects another."""
+        return self.pipeline.run(records, format=format, forced=realizer)
+
     def render(self, record: dict[str, Any], *, format: str | None = None, realizer: str | None = None) -> Report:
         """Render one record; raises a HybridNLGError subclass on bad input."""
-        outcome = self.pipeline.run([(0, record)], format=format, forced=realizer)[0]
+        outcome = self.run_window([(0, record)], format=format, realizer=realizer)[0]
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
@@ -205,10 +236,10 @@ class Engine:
         A pandas DataFrame is read row by row as dicts.
         """
         if hasattr(records, "to_dict") and hasattr(records, "columns"):
-            records = records.to_dict(orient="records")  # type: ignore[union-attr]
+            records = records.to_dict(orient="records")
         iterator = enumerate(records)
         while chunk := list(islice(iterator, window)):
-            for (index, _), outcome in zip(chunk, self.pipeline.run(chunk, format=format, forced=realizer)):
+            for (index, _), outcome in zip(chunk, self.run_window(chunk, format=format, realizer=realizer)):
                 if isinstance(outcome, Exception):
                     if errors == "raise":
                         raise outcome
@@ -219,8 +250,8 @@ class Engine:
     # checks ------------------------------------------------------------------------------------------------------
 
     def check(self) -> list[str]:
-        """Every problem found at once: plugins, templates, models, lexicons."""
-        problems = list(self.plugins.problems)
+        """Every problem found at once: plugins, templates, models, validators."""
+        problems = list(self.problems)
         used = [(n, r) for n, r in self.realizers.items() if n in self.used_realizers()]
         for name, component in [*used, *self.validators.items()]:
             try:
@@ -230,20 +261,30 @@ class Engine:
         for i, spec in enumerate(self.config.segments):
             if spec.when and (problem := self.expressions.syntax_problem(spec.when)):
                 problems.append(f"{self.source}: segments[{i}] (id={spec.id}).when: {problem}")
-        known = self.config.fact_names()
-        for slot in self.config.lexicon:
-            if slot not in known:
-                problems.append(
-                    f"{self.source}: lexicon.{slot}: no segment has a fact named '{slot}'. "
-                    f"Known facts: {', '.join(sorted(known))}"
-                )
+        if self.unvalidated_rejected() and (unchecked := self._unchecked_realizers()):
+            problems.append(f"{self.source}: validators: none is available, so no text of {', '.join(unchecked)} "
+                            "can be published; install one (pip install 'hybridnlg[spacy]') or configure one")
         return problems
 
+    def _unchecked_realizers(self) -> list[str]:
+        return sorted(n for n in self.used_realizers() if not self.is_safe(n)) if not self.validators else []
 
-def error_record(index: int, error: Exception) -> dict[str, Any]:
-    if isinstance(error, HybridNLGError):
-        return {"index": index, "error": error.to_dict()}
-    return {"index": index, "error": {"type": "InternalError", "message": f"{type(error).__name__}: {error}"}}
+    def unvalidated_rejected(self) -> bool:
+        """No validator is configured (`validators` left out) and none is installed: texts of realizers that are
+        not `safe` are rejected rather than published unchecked. `validators: {}` opts out of validation."""
+        return not self.validators and self.config.validators is None
+
+    def notices(self) -> list[str]:
+        """What the engine cannot do with this config on this installation, without being an error."""
+        notices = []
+        if not self.unvalidated_rejected() and (unchecked := self._unchecked_realizers()):
+            notices.append(f"validators: {{}} turns validation off: texts of {', '.join(unchecked)} are published unchecked")
+        if any(spec.realizer == AUTO for spec in self.config.segments):
+            missing = {name: why for name, why in self.plugins.unavailable.items()
+                       if name not in self.realizers and name not in self.validators}
+            for name, why in sorted(missing.items()):
+                notices.append(f"plugin '{name}' is unavailable, `auto` runs without it: {why}")
+        return notices
 
 
-__all__ = ["Engine", "error_record"]
+__all__ = ["Engine"]

@@ -1,9 +1,10 @@
-"""What `hybridnlg plugins` lists: each plugin with its version, source, hooks and what it registers."""
+"""What `hybridnlg plugins` lists: each plugin with its version, source, status, hooks and what it registers."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from .hooks import HookFailure
 from .plugins import build_plugins
 
 
@@ -12,13 +13,14 @@ def plugin_inventory() -> list[dict[str, Any]]:
     rows = []
     for info in plugins.infos:
         registers: dict[str, list[str]] = {"realizers": [], "validators": []}
-        module = plugins.pm.get_plugin(info.name) if not info.error else None
+        plugin = plugins.pm.get_plugin(info.name) if info.status == "loaded" else None
         for hook, kind in (("register_realizers", "realizers"), ("register_validators", "validators")):
-            function = getattr(module, hook, None)
-            if callable(function):
-                try:
-                    function(register=lambda cls, found=registers[kind]: found.append(cls.name), engine=None)
-                except Exception as exc:  # noqa: BLE001 - listing must survive a plugin that needs an engine
-                    registers[kind].append(f"? ({type(exc).__name__})")
+            if plugin is None or not any(i.plugin is plugin for i in getattr(plugins.pm.hook, hook).get_hookimpls()):
+                continue
+            found = registers[kind]
+            try:
+                plugins.hooks.call_one(hook, plugin, register=lambda cls, found=found: found.append(cls.name))
+            except Exception as exc:  # noqa: BLE001 - listing must survive a broken plugin
+                found.append(f"? ({HookFailure(info.name, hook, exc)})")
         rows.append({**info.to_dict(), "registers": registers})
     return rows

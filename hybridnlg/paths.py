@@ -33,14 +33,6 @@ def resolve(data: Any, path: str) -> Any:
     return node
 
 
-def has_path(data: Any, path: str) -> bool:
-    try:
-        value = resolve(data, path)
-    except PathError:
-        return False
-    return value is not None
-
-
 def qualify(path: str, alias: str, prefix: str) -> str:
     """`item.revenue` inside `foreach: regions` item 2 becomes `regions[2].revenue`."""
     if path == alias:

@@ -15,6 +15,8 @@ from typing import Any
 import pluggy
 
 from . import __version__, hookspecs
+from .deps import MissingDependencyError
+from .hooks import Hooks
 
 # Built-ins are plugins like any other; the names match their entry points so those are not loaded twice.
 DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
@@ -34,7 +36,12 @@ class PluginInfo:
     version: str
     module: str
     error: str | None = None
+    unavailable: str | None = None  # its optional dependencies are missing: how to install them
     hooks: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return "failed" if self.error else "unavailable" if self.unavailable else "loaded"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -42,17 +49,19 @@ class PluginInfo:
             "source": self.source,
             "version": self.version,
             "module": self.module,
+            "status": self.status,
             "hooks": self.hooks,
-            "error": self.error,
+            "error": self.error or self.unavailable,
         }
 
 
 class PluginSet:
-    """A pluggy manager plus what was loaded, from where, and what failed."""
+    """A pluggy manager plus what was loaded, from where, what is unavailable and what failed."""
 
     def __init__(self) -> None:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
+        self.hooks = Hooks(self.pm)
         self.infos: list[PluginInfo] = []
         if os.environ.get(ENV_TRACE_HOOKS) == "1":
             self.pm.trace.root.setwriter(sys.stderr.write)
@@ -61,6 +70,18 @@ class PluginSet:
     @property
     def problems(self) -> list[str]:
         return [f"plugin '{i.name}' ({i.source} {i.module}) was skipped: {i.error}" for i in self.infos if i.error]
+
+    @property
+    def unavailable(self) -> dict[str, str]:
+        """Plugin name -> why it is unavailable and how to install it."""
+        return {i.name: i.unavailable for i in self.infos if i.unavailable}
+
+    def _failed(self, info: PluginInfo, exc: BaseException) -> None:
+        if isinstance(exc, MissingDependencyError):
+            info.unavailable = str(exc)
+        else:
+            info.error = f"import failed: {exc!r}"
+        self.infos.append(info)
 
     def add(self, plugin: object, name: str, source: str, version: str, module: str) -> None:
         info = PluginInfo(name=name, source=source, version=version, module=module)
@@ -73,10 +94,15 @@ class PluginSet:
             return
         try:
             self.pm.register(plugin, name=name)
+            self.hooks.forget()
+            if any(impl.plugin is plugin for impl in self.pm.hook.register_hookspecs.get_hookimpls()):
+                # before check_pending, so implementations of the hooks this plugin declares are known
+                self.hooks.call_one("register_hookspecs", plugin, add=self.pm.add_hookspecs)
             self.pm.check_pending()
         except Exception as exc:  # noqa: BLE001 - any failure of a third-party plugin is reported, not fatal
             if self.pm.is_registered(plugin):
                 self.pm.unregister(plugin)
+                self.hooks.forget()
             info.error = f"{type(exc).__name__}: {exc}"
             return
         info.hooks = sorted(impl.name for impl in self.pm.get_hookcallers(plugin) or [])
@@ -85,7 +111,7 @@ class PluginSet:
         try:
             module = importlib.import_module(module_name)
         except Exception as exc:  # noqa: BLE001
-            self.infos.append(PluginInfo(name, source, version, module_name, error=f"import failed: {exc!r}"))
+            self._failed(PluginInfo(name, source, version, module_name), exc)
             return
         self.add(module, name, source, version, module_name)
 
@@ -101,7 +127,7 @@ class PluginSet:
             self.infos.append(PluginInfo(path.stem, "file", "-", str(path), error="file not found"))
             return
         except Exception as exc:  # noqa: BLE001
-            self.infos.append(PluginInfo(path.stem, "file", "-", str(path), error=f"import failed: {exc!r}"))
+            self._failed(PluginInfo(path.stem, "file", "-", str(path)), exc)
             return
         self.add(module, path.stem, "file", "-", str(path))
 
@@ -114,7 +140,7 @@ class PluginSet:
             try:
                 plugin = ep.load()
             except Exception as exc:  # noqa: BLE001
-                self.infos.append(PluginInfo(ep.name, "entrypoint", version, ep.value, error=f"import failed: {exc!r}"))
+                self._failed(PluginInfo(ep.name, "entrypoint", version, ep.value), exc)
                 continue
             self.add(plugin, ep.name, "entrypoint", version, ep.value)
 
@@ -141,9 +167,5 @@ def build_plugins(
 def register_commands(plugins: PluginSet, cli: Any) -> list[str]:
     """Let each plugin add CLI commands; one that fails is reported by name and skipped."""
     problems = list(plugins.problems)
-    for impl in plugins.pm.hook.register_commands.get_hookimpls():
-        try:
-            impl.function(cli=cli)
-        except Exception as exc:  # noqa: BLE001
-            problems.append(f"plugin '{impl.plugin_name}' could not add its commands: {type(exc).__name__}: {exc}")
+    plugins.hooks.all("register_commands", problems, cli=cli)
     return problems

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import Field
 
 from .components import ComponentConfig, Realizer, Validator
+from .context import Context
 from .config import parse_config
 from .engine import Engine
 from .hookspecs import hookimpl
@@ -19,15 +20,14 @@ class FakeRealizerConfig(ComponentConfig):
     texts: list[str] = Field(default_factory=list, description="Candidate texts; `{fact}` fields are filled in.")
 
 
-class FakeRealizer(Realizer):
+class FakeRealizer(Realizer[FakeRealizerConfig]):
     """Returns the configured texts (formatted with the segment's facts) as candidates; records every call."""
 
     name = "fake"
     Config = FakeRealizerConfig
 
-    def __init__(self, config: FakeRealizerConfig, engine: Any = None) -> None:
-        super().__init__(config, engine)
-        self.config: FakeRealizerConfig = config
+    def __init__(self, config: FakeRealizerConfig, context: Context | None = None) -> None:
+        super().__init__(config, context)
         self.calls: list[list[str]] = []
 
     def realize(self, segments: Sequence[Segment]) -> list[RealizeResult]:
@@ -47,15 +47,14 @@ class FakeValidatorConfig(ComponentConfig):
     require_facts: bool = Field(True, description="Fail candidates that do not contain every fact value verbatim.")
 
 
-class FakeValidator(Validator):
+class FakeValidator(Validator[FakeValidatorConfig]):
     """A fast, predictable validator: missing fact values (verbatim substring) and banned substrings fail."""
 
     name = "fake"
     Config = FakeValidatorConfig
 
-    def __init__(self, config: FakeValidatorConfig, engine: Any = None) -> None:
-        super().__init__(config, engine)
-        self.config: FakeValidatorConfig = config
+    def __init__(self, config: FakeValidatorConfig, context: Context | None = None) -> None:
+        super().__init__(config, context)
         self.calls: list[int] = []
 
     def validate(self, items: Sequence[tuple[Segment, Candidate]]) -> list[ValidationReport]:
@@ -66,7 +65,7 @@ class FakeValidator(Validator):
             if self.config.require_facts:
                 for name, fact in segment.facts.items():
                     if str(fact.value).lower() not in candidate.text.lower():
-                        issues.append(Issue("missing_fact", f"'{fact.value}' not found", fact=name))
+                        issues.append(Issue("missing_fact", f"'{fact.value}' not found", fact=name, category="fact"))
             for banned in self.config.reject:
                 at = candidate.text.find(banned)
                 if at >= 0:
@@ -80,13 +79,13 @@ def plugin_of(*classes: type, **hooks: Callable[..., Any]) -> object:
 
     class _Plugin:
         @hookimpl
-        def register_realizers(self, register: Callable[[type], None], engine: Engine) -> None:
+        def register_realizers(self, register: Callable[[type], None]) -> None:
             for cls in classes:
                 if issubclass(cls, Realizer):
                     register(cls)
 
         @hookimpl
-        def register_validators(self, register: Callable[[type], None], engine: Engine) -> None:
+        def register_validators(self, register: Callable[[type], None]) -> None:
             for cls in classes:
                 if issubclass(cls, Validator):
                     register(cls)

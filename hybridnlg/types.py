@@ -29,7 +29,7 @@ class Segment:
     facts: dict[str, Fact]
     context: dict[str, Any]
     template: str | None = None
-    realizer: str = "template"
+    realizer: str = "auto"
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
     section: str | None = None
     paragraph: int = 0
@@ -85,6 +85,7 @@ class Failure:
 RealizeResult = list[Candidate] | Failure
 
 Severity = Literal["error", "warning"]
+Category = Literal["fact", "fluency", "other"]  # fact: missing, added or wrong; what `hybridnlg eval` counts
 
 
 @dataclass
@@ -96,6 +97,7 @@ class Issue:
     fact: str | None = None
     span: tuple[int, int] | None = None
     severity: Severity = "error"
+    category: Category = "other"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -104,6 +106,7 @@ class Issue:
             "fact": self.fact,
             "span": list(self.span) if self.span else None,
             "severity": self.severity,
+            "category": self.category,
         }
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from types import SimpleNamespace
+from collections.abc import Sequence
 from typing import Any
 
-from hybridnlg import Candidate, Fact, Segment
+from hybridnlg import Candidate, ComponentConfig, Context, Fact, RealizeResult, Realizer, Segment
 
 SENTENCES = [
     "__name__ is a pub near __near__ in the riverside area.",
@@ -86,13 +86,15 @@ RECORDS: list[dict[str, Any]] = [
 ]
 
 
-class FakeTemplateRealizer:
+class DraftRealizer(Realizer[ComponentConfig]):
     """Stands in for the template realizer: the draft is the facts joined by commas."""
 
-    def realize(self, segments: list[Segment]) -> list[list[Candidate]]:
+    name = "template"
+
+    def realize(self, segments: Sequence[Segment]) -> list[RealizeResult]:
         return [[Candidate("template", ", ".join(str(v) for v in s.fact_values().values()) + ".")] for s in segments]
 
 
-def fake_engine(config_dir: Path, seed: int = 3) -> Any:
-    return SimpleNamespace(config=SimpleNamespace(seed=seed), config_dir=config_dir,
-                           get_realizer=lambda name: FakeTemplateRealizer())
+def fake_engine(config_dir: Path, seed: int = 3) -> Context:
+    """A context without an engine whose `template` realizer writes the drafts."""
+    return Context.standalone(config_dir, seed=seed, realizers={"template": DraftRealizer(ComponentConfig())})

@@ -86,7 +86,7 @@ def test_schema_is_valid_json_schema_with_every_top_level_field() -> None:
     schema = json_schema()
     assert schema["additionalProperties"] is False
     for key in ("templates", "segments", "locale", "seed", "output", "document", "realizers", "validators",
-                "decision", "lexicon", "entities", "plugins"):
+                "decision", "routing", "entities", "plugins"):
         assert key in schema["properties"]
 
 
@@ -94,10 +94,17 @@ def test_lexicon_files_merge_and_unknown_slot_is_a_check_problem(tmp_path: Path)
     (tmp_path / "lex.yaml").write_text("priceRange:\n  cheap: [inexpensive]\ncolour:\n  red: [crimson]\n")
     path = write(
         tmp_path,
-        "segments:\n  - {id: a, template: 'x {{ priceRange }}', facts: [priceRange]}\nlexicon_files: [lex.yaml]\n"
-        "lexicon:\n  priceRange:\n    high: [expensive]\n",
+        "segments:\n  - {id: a, template: 'x {{ priceRange }}', facts: [priceRange]}\n"
+        "validators:\n  spacy:\n    model: blank\n    lexicon_files: [lex.yaml]\n"
+        "    lexicon:\n      priceRange:\n        high: [expensive]\n",
     )
     engine = Engine.from_config(path, entrypoints=False)
-    assert engine.config.lexicon["priceRange"] == {"cheap": ["inexpensive"], "high": ["expensive"]}
+    assert engine.validators["spacy"].lexicon_data()["priceRange"] == {"cheap": ["inexpensive"], "high": ["expensive"]}
     problems = engine.check()
     assert any("lexicon.colour" in p and "priceRange" in p for p in problems)
+
+
+def test_a_lexicon_in_the_core_config_says_where_it_moved(tmp_path: Path) -> None:
+    path = write(tmp_path, "segments:\n  - {id: a, template: x}\nlexicon_files: [lex.yaml]\n")
+    with pytest.raises(ConfigError, match=r"lexicon_files: .*moved: put it under `validators.spacy.lexicon_files`"):
+        read_config(path)

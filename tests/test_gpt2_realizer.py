@@ -169,7 +169,7 @@ def test_plugin_registers_the_realizer_and_the_train_command() -> None:
     from hybridnlg_gpt2 import plugin
 
     registered: list[type] = []
-    plugin.register_realizers(registered.append, None)
+    plugin.register_realizers(registered.append)
     assert registered == [GPT2Realizer] and GPT2Realizer.name == "gpt2"
     group = click.Group("hybridnlg")
     plugin.register_commands(group)

@@ -447,8 +447,7 @@ def test_inline_lexicon_without_engine() -> None:
 def test_registered_through_the_engine_with_its_lexicon() -> None:
     config = {
         "segments": [{"id": "s", "template": "{{ name }} is {{ mood }}.", "facts": ["name", "mood"]}],
-        "validators": {"spacy": {"model": "blank"}},
-        "lexicon": {"mood": {"happy": ["cheerful"]}},
+        "validators": {"spacy": {"model": "blank", "lexicon": {"mood": {"happy": ["cheerful"]}}}},
     }
     engine = make_engine(config)  # the plugin is a built-in
     assert "spacy" in [i.name for i in engine.plugins.infos if not i.error]
@@ -457,7 +456,7 @@ def test_registered_through_the_engine_with_its_lexicon() -> None:
     assert validator.check() == []
     report = engine.render({"name": "Ada", "mood": "happy"})
     assert report.segments[0].text == "Ada is happy."
-    assert SpacyValidator(SpacyValidator.Config(model="blank", lexicon={"colour": {"red": ["crimson"]}}), engine).check() == [
+    assert SpacyValidator(SpacyValidator.Config(model="blank", lexicon={"colour": {"red": ["crimson"]}}), engine.context).check() == [
         "validators.spacy.lexicon.colour: no segment has a fact named 'colour'. Known facts: mood, name"
     ]
     validator.ensure_loaded()

@@ -7,28 +7,28 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
+from ..config import OUTPUT_FORMATS
 from ..errors import HybridNLGError
+
+if TYPE_CHECKING:
+    from ..engine import Engine
 
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True, highlight=False)
-FORMATS = click.Choice(["text", "markdown", "html", "json"])
+FORMATS = click.Choice(OUTPUT_FORMATS)
 PACKS = Path(__file__).resolve().parents[2] / "templates"
 
 
-def _engine(config: str, seed: int | None = None) -> Any:
-    from ..config import read_config
+def _engine(config: str, seed: int | None = None) -> Engine:
     from ..engine import Engine
 
-    cfg, base = read_config(config)
-    if seed is not None:
-        cfg = cfg.model_copy(update={"seed": seed})
-    return Engine(cfg, base, source=config)
+    return Engine.from_config(config, seed=seed)
 
 
 def _read_json(path: str) -> Any:
@@ -122,14 +122,14 @@ def batch(config: str, data: str, out: str, fmt: str | None, realizer: str | Non
 @click.argument("config", type=click.Path(dir_okay=False))
 def check(config: str) -> None:
     """Validate the config, compile templates, and check plugins, realizers, models and lexicons."""
-    from ..config import read_config
-    from ..engine import Engine
-
+    notices: list[str] = []
     try:
-        cfg, base = read_config(config)
-        problems = Engine(cfg, base, source=config).check()
+        engine = _engine(config)
+        problems, notices = engine.check(), engine.notices()
     except HybridNLGError as exc:
         problems = str(exc).splitlines()
+    for notice in notices:
+        err.print(f"[yellow]![/] {notice}", highlight=False)
     for problem in problems:
         err.print(f"[red]✗[/] {problem}", highlight=False)
     if problems:
@@ -141,17 +141,19 @@ def check(config: str) -> None:
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def plugins(as_json: bool) -> None:
-    """List loaded plugins: name, version, source, hooks, and what each registers."""
+    """List plugins: name, version, source, status (loaded, unavailable with the extra to install, failed),
+    hooks, and what each registers."""
     from ..inventory import plugin_inventory
 
     rows = plugin_inventory()
     if as_json:
         out.print(json.dumps(rows, indent=2), markup=False)
         return
-    table = Table("name", "version", "source", "hooks", "registers", "error")
+    table = Table("name", "version", "source", "status", "hooks", "registers", "why")
     for row in rows:
         registers = ", ".join(f"{k}: {', '.join(v)}" for k, v in row["registers"].items() if v)
-        table.add_row(row["name"], row["version"], row["source"], ", ".join(row["hooks"]), registers, row["error"] or "")
+        table.add_row(row["name"], row["version"], row["source"], row["status"], ", ".join(row["hooks"]), registers,
+                      row["error"] or "")
     out.print(table)
 
 

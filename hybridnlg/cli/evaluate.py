@@ -12,7 +12,6 @@ from ..pipeline.report import Report, SegmentResult
 if TYPE_CHECKING:
     from ..engine import Engine
 
-FACT_CODES = ("missing_fact", "added_fact", "wrong_value")
 
 
 def _published_trace(result: SegmentResult) -> Any:
@@ -67,7 +66,7 @@ def summarize(
             validated += bool(trace and trace.reports)
             issues = [i for r in (trace.reports if trace else []) for i in r.issues if i.severity == "error"]
             for issue in issues:
-                (fact_errors if issue.code in FACT_CODES else fluency)[issue.code] += 1
+                (fact_errors if issue.category == "fact" else fluency)[issue.code] += 1
     summary: dict[str, Any] = {
         "records": len(outputs),
         "rendered": len(reports),

@@ -10,6 +10,7 @@ from ..errors import DataError
 from ..expressions import Expressions
 from ..paths import PathError, qualify, resolve
 from .plan import Plan
+from .router import AUTO
 from ..types import Fact, Segment
 
 
@@ -92,7 +93,7 @@ class Planner:
                         facts=facts,
                         context=context,
                         template=spec.template,
-                        realizer=spec.realizer,
+                        realizer=spec.realizer or self.config.routing.default or AUTO,
                         options=spec.options,
                         section=spec.section,
                         paragraph=spec.paragraph,

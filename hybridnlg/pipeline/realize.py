@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from .decide import choose
 from ..errors import DataError, HybridNLGError, RealizationError
 from .report import CandidateTrace, Report, SegmentResult
-from .router import TEMPLATE
 from ..types import Candidate, Failure, Issue, RealizeResult, Segment, ValidationReport
 
 if TYPE_CHECKING:
@@ -35,14 +34,18 @@ def _checked(name: str, segments: list[Segment], results: Any) -> list[RealizeRe
     return out
 
 
+UNVALIDATED = Issue("unvalidated", "no validator runs, so a text of a realizer that is not `safe` is never published",
+                    category="fact")
+
+
 class Pipeline:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
     def run(
         self, records: list[tuple[int, Any]], *, format: str | None, forced: str | None
-    ) -> list[Report | Exception]:
-        outcomes: dict[int, Report | Exception] = {}
+    ) -> list[Report | HybridNLGError]:
+        outcomes: dict[int, Report | HybridNLGError] = {}
         plans: list[tuple[int, Plan]] = []
         for index, record in records:
             try:
@@ -126,6 +129,11 @@ class Pipeline:
     def _validate(self, traces: list[CandidateTrace], owners: list[SegmentResult]) -> None:
         if not traces:
             return
+        if self.engine.unvalidated_rejected():
+            for trace in traces:
+                if not self.engine.is_safe(trace.candidate.realizer):
+                    trace.reports.append(ValidationReport("engine", [UNVALIDATED], 0.0))
+            return
         items = [(owner.segment, trace.candidate) for trace, owner in zip(traces, owners)]
         for name in self.engine.validators:
             try:
@@ -141,29 +149,30 @@ class Pipeline:
 
     # when nothing passed -----------------------------------------------------------------------------------------
 
-    def _finish(self, results: list[SegmentResult], forced: str | None) -> dict[int, Exception]:
+    def _finish(self, results: list[SegmentResult], forced: str | None) -> dict[int, HybridNLGError]:
         """Apply the configured action to undecided segments; returns the records that must become errors."""
-        errors: dict[int, Exception] = {}
+        errors: dict[int, HybridNLGError] = {}
         undecided = [r for r in results if r.realizer is None]
         action = self.engine.config.decision.on_failure
-        if action == "template":
-            need = [r for r in undecided if not any(t.candidate.realizer == TEMPLATE for t in r.candidates)]
-            if need and TEMPLATE in self.engine.realizers:
+        safe = self.engine.safe_realizers()
+        if action == "flag" and safe:
+            need = [r for r in undecided if not any(t.candidate.realizer in safe for t in r.candidates)]
+            if need:
                 last = max((t.stage for r in need for t in r.candidates), default=0)
-                self._realize([(r, [TEMPLATE]) for r in need], stage=last + 1)
+                self._realize([(r, [safe[0]]) for r in need], stage=last + 1)
         for result in undecided:
             record = result.segment.record_index
             error = result.error
-            templates = [t for t in result.candidates if t.candidate.realizer == TEMPLATE]
-            if isinstance(error, DataError) and not templates:
+            exact = [t for t in result.candidates if t.candidate.realizer in safe]
+            if isinstance(error, DataError) and not exact:
                 errors.setdefault(record, error)
             elif action == "raise":
                 errors.setdefault(record, RealizationError(self._why(result)))
-            elif action == "template" and templates:
-                best = max(templates, key=lambda t: t.score)
+            elif action == "flag" and exact:
+                best = max(exact, key=lambda t: t.score)
                 best.status = "published flagged: nothing passed validation"
-                result.text, result.realizer, result.flagged = best.candidate.text, TEMPLATE, True
-                result.decision = "no candidate passed; published the template text flagged"
+                result.text, result.realizer, result.flagged = best.candidate.text, best.candidate.realizer, True
+                result.decision = f"no candidate passed; published the {best.candidate.realizer} text flagged"
             else:
                 result.decision = f"dropped: {self._why(result)}"
         return errors

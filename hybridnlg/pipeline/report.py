@@ -6,8 +6,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .router import Route
+from ..errors import HybridNLGError
 from ..types import Candidate, Segment, ValidationReport
+from .router import Route
 
 
 @dataclass
@@ -98,5 +99,21 @@ class Report:
             "notes": list(self.notes),
         }
 
+    def to_output(self, trace: bool = False) -> dict[str, Any]:
+        """The JSON answer of batches and the server: text (plain text for format json), notes, and the trace
+        (always for format json, where the trace is the answer itself, not a JSON string inside it)."""
+        text = self.plain_text if self.format == "json" else self.text
+        data: dict[str, Any] = {"index": self.record_index, "text": text, "format": self.format, "notes": self.notes}
+        if trace or self.format == "json":
+            data["segments"] = [result.to_dict() for result in self.segments]
+        return data
+
     def __str__(self) -> str:
         return self.text
+
+
+def error_record(index: int, error: Exception) -> dict[str, Any]:
+    """The line or item that stands in for a record that could not be rendered."""
+    if isinstance(error, HybridNLGError):
+        return {"index": index, "error": error.to_dict()}
+    return {"index": index, "error": {"type": "InternalError", "message": f"{type(error).__name__}: {error}"}}

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+from ..config import EngineConfig
 from ..errors import UnknownRealizerError
 from ..types import Segment
 
 AUTO = "auto"
-TEMPLATE = "template"
-NEURAL = "gpt2"
 
 
 @dataclass
@@ -21,18 +22,38 @@ class Route:
         return {"realizers": self.realizers, "fallback": self.fallback}
 
 
-def unknown_realizer(name: str, available: list[str]) -> UnknownRealizerError:
+def unknown_realizer(name: str, available: list[str], unavailable: Mapping[str, str] | None = None) -> UnknownRealizerError:
+    if unavailable and name in unavailable:
+        return UnknownRealizerError(f"realizer '{name}' is unavailable: {unavailable[name]}")
     choices = ", ".join(sorted(set(available) | {AUTO}))
     return UnknownRealizerError(f"No realizer named '{name}'. Available: {choices}")
 
 
-def default_route(segment: Segment, available: list[str], fallback: list[str] | None) -> Route:
-    """template -> template; auto -> gpt2 + template side by side; anything else -> it, then template."""
+def resolve_routing(config: EngineConfig, classes: Mapping[str, Any]) -> EngineConfig:
+    """Fill `routing.auto`, `routing.fallback` and `decision.prefer` left unset from the realizers' own
+    `auto`, `safe` and `priority` declarations: the one place these defaults come from."""
+    ranked = sorted(classes, key=lambda name: (classes[name].priority, name))
+    safe = [n for n in ranked if classes[n].safe]
+    routing = config.routing.model_copy(update={
+        "default": config.routing.default or (safe[0] if safe else AUTO),
+        "auto": config.routing.auto if config.routing.auto is not None else [n for n in ranked if classes[n].auto],
+        "fallback": config.routing.fallback if config.routing.fallback is not None else safe,
+    })
+    prefer = config.decision.prefer if config.decision.prefer is not None else ranked
+    return config.model_copy(update={"routing": routing, "decision": config.decision.model_copy(update={"prefer": prefer})})
+
+
+def default_route(segment: Segment, available: list[str], config: EngineConfig) -> Route:
+    """auto -> the `routing.auto` realizers side by side; anything else -> it; then the segment's or the default
+    fallback chain."""
+    spec_id = segment.parts[0].spec_id if segment.parts else segment.spec_id
+    spec = next((s for s in config.segments if s.id == spec_id), None)
+    chain = spec.fallback if spec is not None and spec.fallback is not None else config.routing.fallback or []
     wanted = segment.realizer
     if wanted == AUTO:
-        realizers = [name for name in (NEURAL, TEMPLATE) if name in available]
-        return Route(realizers=realizers, fallback=[f for f in (fallback or []) if f not in realizers])
-    if wanted not in available:
+        realizers = [name for name in config.routing.auto or [] if name in available]
+    elif wanted in available:
+        realizers = [wanted]
+    else:
         raise unknown_realizer(wanted, available)
-    chain = fallback if fallback is not None else ([TEMPLATE] if wanted != TEMPLATE else [])
-    return Route(realizers=[wanted], fallback=[f for f in chain if f != wanted])
+    return Route(realizers=realizers, fallback=[f for f in chain if f not in realizers and f in available])

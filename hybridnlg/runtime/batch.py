@@ -12,12 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..engine import error_record
 from ..errors import HybridNLGError
+from ..pipeline.report import error_record
 
 if TYPE_CHECKING:
     from ..engine import Engine
-    from ..pipeline.report import Report
 
 Row = tuple[int, Any]  # (input line index, record or the exception that made the line unreadable)
 
@@ -42,20 +41,13 @@ def read_jsonl(path: str | Path) -> Iterator[Row]:
             yield i, parse_line(raw, i, str(path))
 
 
-def result_line(report: Report, fmt: str | None, trace: bool) -> dict[str, Any]:
-    line: dict[str, Any] = {"index": report.record_index, "text": report.text if fmt != "json" else report.plain_text}
-    if trace or fmt == "json":
-        line["segments"] = report.to_dict()["segments"]
-    return line
-
-
 def render_chunk(engine: Engine, chunk: list[Row], fmt: str | None, realizer: str | None, trace: bool) -> list[dict[str, Any]]:
     good = [(i, rec) for i, rec in chunk if not isinstance(rec, Exception)]
-    outcomes = dict(zip((i for i, _ in good), engine.pipeline.run(good, format=fmt, forced=realizer)))
+    outcomes = dict(zip((i for i, _ in good), engine.run_window(good, format=fmt, realizer=realizer)))
     lines = []
     for i, rec in chunk:
         outcome = rec if isinstance(rec, Exception) else outcomes[i]
-        lines.append(error_record(i, outcome) if isinstance(outcome, Exception) else result_line(outcome, fmt, trace))
+        lines.append(error_record(i, outcome) if isinstance(outcome, Exception) else outcome.to_output(trace))
     return lines
 
 
@@ -71,11 +63,9 @@ _worker_engine: Engine | None = None
 
 def _init_worker(config: str) -> None:
     global _worker_engine
-    from ..config import read_config
     from ..engine import Engine
 
-    cfg, base = read_config(config)
-    _worker_engine = Engine(cfg, base, source=config)
+    _worker_engine = Engine.from_config(config)
 
 
 def _work(args: tuple[list[Row], str | None, str | None, bool]) -> list[dict[str, Any]]:

@@ -80,7 +80,7 @@ class Gatherer:
         for (fmt, realizer), requests in groups.items():
             rows = list(enumerate(r.record for r in requests))
             try:
-                outcomes = await asyncio.to_thread(self.engine.pipeline.run, rows, format=fmt, forced=realizer)
+                outcomes = await asyncio.to_thread(self.engine.run_window, rows, format=fmt, realizer=realizer)
             except Exception as exc:  # noqa: BLE001 - each waiting request gets the failure, the loop goes on
                 outcomes = [exc] * len(requests)
             for request, outcome in zip(requests, outcomes):

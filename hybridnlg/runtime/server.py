@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from .. import __version__
+from ..config import OutputFormat
 from ..engine import Engine
 from ..errors import HybridNLGError
 from .gather import Gatherer
-from ..pipeline.report import Report
-
-Format = Literal["text", "markdown", "html", "json"]
 
 
 class RenderRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     record: dict[str, Any]
-    format: Format | None = None
+    format: OutputFormat | None = None
     realizer: str | None = Field(None, description="Force every segment to this realizer.")
     trace: bool = Field(False, description="Include the per-segment trace.")
 
@@ -29,18 +27,9 @@ class RenderRequest(BaseModel):
 class BatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     records: list[Any] = Field(max_length=10_000)
-    format: Format | None = None
+    format: OutputFormat | None = None
     realizer: str | None = None
     trace: bool = False
-
-
-def _result(report: Report, trace: bool) -> dict[str, Any]:
-    # format json: the trace is the response itself, not a JSON string inside it
-    text = report.plain_text if report.format == "json" else report.text
-    data: dict[str, Any] = {"text": text, "format": report.format, "notes": report.notes}
-    if trace or report.format == "json":
-        data["segments"] = report.to_dict()["segments"]
-    return data
 
 
 def create_app(engine: Engine, wait_s: float = 0.01, max_window: int = 64) -> FastAPI:
@@ -58,13 +47,13 @@ def create_app(engine: Engine, wait_s: float = 0.01, max_window: int = 64) -> Fa
     @app.post("/render")
     async def render(body: RenderRequest) -> dict[str, Any]:
         report = await gatherer.render(body.record, body.format, body.realizer)
-        return _result(report, body.trace)
+        return report.to_output(body.trace)
 
     @app.post("/batch")
     async def batch(body: BatchRequest) -> dict[str, Any]:
         def run() -> list[dict[str, Any]]:
             outcomes = engine.render_many(body.records, format=body.format, realizer=body.realizer, errors="record")
-            return [o if isinstance(o, dict) else {"index": o.record_index, **_result(o, body.trace)} for o in outcomes]
+            return [o if isinstance(o, dict) else o.to_output(body.trace) for o in outcomes]
 
         return {"results": await asyncio.to_thread(run)}
 

@@ -1,4 +1,4 @@
-"""Registers the GPT-2 realizer and the `train` command."""
+"""Registers the GPT-2 realizer and the `train` command; unavailable without the `gpt2` extra."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ from typing import Any
 
 import click
 
-from hybridnlg import hookimpl
+from hybridnlg import hookimpl, require
 
-from .realizer import GPT2Realizer
+require("torch", "transformers", "tokenizers", "safetensors", extra="gpt2")
+
+from .realizer import GPT2Realizer  # noqa: E402 - only once the dependencies are known to be there
 
 
 @hookimpl
-def register_realizers(register: Callable[[type], None], engine: Any) -> None:
+def register_realizers(register: Callable[[type[Any]], None]) -> None:
     register(GPT2Realizer)
 
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from hybridnlg import Candidate, ComponentConfig, Failure, Realizer, Segment
+from hybridnlg import Candidate, ComponentConfig, Context, Failure, HybridNLGError, RealizeResult, Realizer, Segment
 
 from .formatting import DEFAULT_VERBATIM, ModelMeta, restore
 from .generation import Generated, Settings, generate
@@ -38,6 +38,7 @@ class GPT2Config(ComponentConfig):
     prompt_stop: str = Field("\n", description="Prompt format: the text is cut at the first occurrence.")
     verbatim: list[str] = Field(default_factory=lambda: list(DEFAULT_VERBATIM))
     truncation: Literal["left", "error"] = "left"
+    draft_realizer: str = Field("template", description="Realizer whose text is the draft of template-guided input.")
 
     @model_validator(mode="after")
     def _n_best_needs_beams_or_sampling(self) -> GPT2Config:
@@ -47,21 +48,22 @@ class GPT2Config(ComponentConfig):
         return self
 
 
-class GPT2Realizer(Realizer):
+class GPT2Realizer(Realizer[GPT2Config]):
     """GPT-2 via transformers; every segment of a call is generated in length-sorted batches."""
 
     name = "gpt2"
     Config = GPT2Config
+    auto = True
+    priority = 10  # fluent: preferred among passing candidates
 
-    def __init__(self, config: GPT2Config, engine: Any = None) -> None:
-        super().__init__(config, engine)
-        self.config: GPT2Config = config
+    def __init__(self, config: GPT2Config, context: Context | None = None) -> None:
+        super().__init__(config, context)
         self.model: LoadedModel | None = None
         self.load_error: str | None = None
 
     @property
-    def config_dir(self) -> Path | None:
-        return getattr(self.engine, "config_dir", None)
+    def config_dir(self) -> Path:
+        return self.context.config_dir
 
     def load(self) -> None:
         try:
@@ -72,7 +74,6 @@ class GPT2Realizer(Realizer):
             self.load_error = str(exc)
         except Exception as exc:  # noqa: BLE001 - any load failure becomes a fallback, never a crash at render time
             self.load_error = f"could not load model {self.config.model!r}: {type(exc).__name__}: {exc}"
-        self.loaded = True
 
     def check(self) -> list[str]:
         self.ensure_loaded()
@@ -83,7 +84,8 @@ class GPT2Realizer(Realizer):
         return problems
 
     def describe(self) -> dict[str, Any]:
-        info = super().describe()
+        """Where the model came from and how it runs (for traces and `hybridnlg plugins`)."""
+        info: dict[str, Any] = {"name": self.name, "model": self.config.model}
         if self.model is not None:
             info.update(model=self.model.source, device=self.model.device, dtype=self.model.dtype)
         return info
@@ -91,7 +93,7 @@ class GPT2Realizer(Realizer):
     def _seed(self) -> int:
         if self.config.seed is not None:
             return self.config.seed
-        return int(getattr(getattr(self.engine, "config", None), "seed", 0) or 0)
+        return self.context.seed
 
     def _settings(self) -> Settings:
         c = self.config
@@ -114,10 +116,11 @@ class GPT2Realizer(Realizer):
                 missing.append(index)
         if not missing:
             return drafts
-        if self.engine is None or not hasattr(self.engine, "get_realizer"):
-            return drafts | {i: Failure("template-guided format needs a template draft and there is no engine")
-                             for i in missing}
-        results = self.engine.get_realizer("template").realize([segments[i] for i in missing])
+        try:
+            drafter = self.context.realizer(self.config.draft_realizer)
+        except HybridNLGError as exc:
+            return drafts | {i: Failure(f"template-guided format needs a draft: {exc}") for i in missing}
+        results = drafter.realize([segments[i] for i in missing])
         for index, result in zip(missing, results, strict=True):
             if isinstance(result, Failure) or not result:
                 reason = result.reason if isinstance(result, Failure) else "no candidate"
@@ -131,7 +134,7 @@ class GPT2Realizer(Realizer):
         meta = loaded.meta or ModelMeta()
         formats = [self._format(segment, loaded.meta) for segment in segments]
         drafts = self._drafts(segments, [i for i, f in enumerate(formats) if f == "template-guided"])
-        folders = [p for p in (self.config_dir, Path.cwd()) if p is not None]
+        folders = [self.config_dir, Path.cwd()]
         renderer = PromptRenderer(folders)
         inputs: list[tuple[str, dict[str, str], str] | Failure] = []
         for index, (segment, fmt) in enumerate(zip(segments, formats, strict=True)):
@@ -180,7 +183,7 @@ class GPT2Realizer(Realizer):
             candidates[0].meta["rejected"] = rejected
         return candidates
 
-    def realize(self, segments: Sequence[Segment]) -> list[list[Candidate] | Failure]:
+    def realize(self, segments: Sequence[Segment]) -> list[RealizeResult]:
         self.ensure_loaded()
         if self.model is None:
             return [Failure(f"gpt2 model unavailable: {self.load_error}") for _ in segments]

@@ -15,7 +15,7 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?
 
 @cache
 def _ordinal(day: int) -> str:
-    from hybridnlg.english import inflect_engine
+    from hybridnlg import inflect_engine
 
     return str(inflect_engine().ordinal(day))
 

@@ -68,12 +68,12 @@ class _State:
 
     def wrong(self, name: str, message: str, span: Span | None) -> None:
         self.status[name] = "wrong"
-        self.issues.append(Issue("wrong_value", message, fact=name, span=span))
+        self.issues.append(Issue("wrong_value", message, fact=name, span=span, category="fact"))
         if span is not None:
             self.consumed.append(span)
 
     def added(self, message: str, span: Span, fact: str | None = None) -> None:
-        self.issues.append(Issue("added_fact", message, fact=fact, span=span))
+        self.issues.append(Issue("added_fact", message, fact=fact, span=span, category="fact"))
         self.consumed.append(span)
 
 
@@ -145,7 +145,7 @@ class FactChecker:
             if name not in state.status:
                 state.status[name] = "missing"
                 state.issues.append(
-                    Issue("missing_fact", f"{name} = {facts[name].value!r} is not expressed", fact=name, span=None)
+                    Issue("missing_fact", f"{name} = {facts[name].value!r} is not expressed", fact=name, span=None, category="fact")
                 )
         return state.issues, state.status
 

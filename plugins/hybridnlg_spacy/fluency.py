@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import re
 import unicodedata
 from collections import Counter
@@ -10,6 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from hybridnlg import Issue
+
+_fluency = partial(Issue, category="fluency")
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span
@@ -78,12 +82,12 @@ def leftovers(text: str, slot_names: Iterable[str]) -> list[Issue]:
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue
             taken.append(m.span())
-            issues.append(Issue("leftover_placeholder", f"leftover placeholder or special token {m.group(0)!r}", span=m.span()))
+            issues.append(_fluency("leftover_placeholder", f"leftover placeholder or special token {m.group(0)!r}", span=m.span()))
     names = {n.lower() for n in slot_names}
     for m in _NAMED_SLOT.finditer(text):
         inner = next(g for g in m.groups() if g is not None)
         if inner.lower() in names and not any(a < m.end() and m.start() < b for a, b in taken):
-            issues.append(Issue("leftover_placeholder", f"unfilled slot {m.group(0)!r}", fact=inner, span=m.span()))
+            issues.append(_fluency("leftover_placeholder", f"unfilled slot {m.group(0)!r}", fact=inner, span=m.span()))
     return issues
 
 
@@ -98,12 +102,12 @@ def balance(text: str) -> list[Issue]:
             if stack and stack[-1][0] == _PAIRS[ch]:
                 stack.pop()
             else:
-                issues.append(Issue("unbalanced", f"'{ch}' closes nothing", span=(i, i + 1)))
+                issues.append(_fluency("unbalanced", f"'{ch}' closes nothing", span=(i, i + 1)))
     for ch, i in stack:
-        issues.append(Issue("unbalanced", f"'{ch}' is never closed", span=(i, i + 1)))
+        issues.append(_fluency("unbalanced", f"'{ch}' is never closed", span=(i, i + 1)))
     quotes = [i for i, ch in enumerate(text) if ch == '"']
     if len(quotes) % 2:
-        issues.append(Issue("unbalanced", 'a double quote (") is never closed', span=(quotes[-1], quotes[-1] + 1)))
+        issues.append(_fluency("unbalanced", 'a double quote (") is never closed', span=(quotes[-1], quotes[-1] + 1)))
     return issues
 
 
@@ -115,10 +119,10 @@ def characters(text: str, max_foreign: float) -> list[Issue]:
     for i, ch in enumerate(text):
         category = unicodedata.category(ch)
         if ch == "\ufffd" or category in ("Cs", "Co") or (category == "Cc" and ch not in "\t\n\r"):
-            issues.append(Issue("odd_characters", f"unexpected character U+{ord(ch):04X}", span=(i, i + 1)))
+            issues.append(_fluency("odd_characters", f"unexpected character U+{ord(ch):04X}", span=(i, i + 1)))
         elif category == "Cf":
             issues.append(
-                Issue("odd_characters", f"invisible formatting character U+{ord(ch):04X}", span=(i, i + 1), severity="warning")
+                _fluency("odd_characters", f"invisible formatting character U+{ord(ch):04X}", span=(i, i + 1), severity="warning")
             )
         elif ch.isalpha():
             if unicodedata.name(ch, "").startswith("LATIN"):
@@ -127,10 +131,10 @@ def characters(text: str, max_foreign: float) -> list[Issue]:
                 other += 1
                 first_other = i if first_other is None else first_other
     if len(issues) > 5:
-        issues = [*issues[:5], Issue("odd_characters", f"{len(issues) - 5} more odd characters", severity=issues[5].severity)]
+        issues = [*issues[:5], _fluency("odd_characters", f"{len(issues) - 5} more odd characters", severity=issues[5].severity)]
     if other and first_other is not None and other / (latin + other) > max_foreign:
         issues.append(
-            Issue(
+            _fluency(
                 "foreign_script",
                 f"{other} of {latin + other} letters are not in the Latin script",
                 span=(first_other, len(text)),
@@ -142,10 +146,10 @@ def characters(text: str, max_foreign: float) -> list[Issue]:
 def length(text: str, limits: FluencyLimits) -> list[Issue]:
     size = len(text.strip())
     if size < limits.min_chars:
-        return [Issue("too_short", f"{size} characters; at least {limits.min_chars} expected", span=(0, len(text)))]
+        return [_fluency("too_short", f"{size} characters; at least {limits.min_chars} expected", span=(0, len(text)))]
     if size > limits.max_chars:
         return [
-            Issue("too_long", f"{size} characters; at most {limits.max_chars} allowed", span=(limits.max_chars, len(text)))
+            _fluency("too_long", f"{size} characters; at most {limits.max_chars} allowed", span=(limits.max_chars, len(text)))
         ]
     return []
 
@@ -157,18 +161,18 @@ def sentences(doc: Doc, statistical: bool, limits: FluencyLimits) -> list[Issue]
     for sent in sents:
         span = (sent.start_char, sent.end_char)
         if limits.require_verb and not _has_verb(sent, statistical):
-            issues.append(Issue("incomplete_sentence", f"no verb in {_quote(sent.text)}", span=span))
+            issues.append(_fluency("incomplete_sentence", f"no verb in {_quote(sent.text)}", span=span))
             continue
         words = [t for t in sent if not (t.is_punct or t.is_space)]
         last = words[-1] if words else None
         if last is not None and last.lower_ in DANGLING and sent[-1].is_punct:
-            issues.append(Issue("incomplete_sentence", f"sentence ends on {last.text!r}: {_quote(sent.text)}", span=span))
+            issues.append(_fluency("incomplete_sentence", f"sentence ends on {last.text!r}: {_quote(sent.text)}", span=span))
     if limits.require_terminal_punctuation and sents:
         stripped = doc.text.rstrip().rstrip(_CLOSERS_AFTER_TERMINAL)
         last = sents[-1]
         if not stripped or stripped[-1] not in _TERMINAL + "…" or stripped.endswith(("...", "…")):
             reason = "trails off" if stripped.endswith(("...", "…")) else "has no terminal punctuation"
-            issue = Issue("incomplete_sentence", f"the text {reason}: {_quote(last.text)}", span=(last.start_char, last.end_char))
+            issue = _fluency("incomplete_sentence", f"the text {reason}: {_quote(last.text)}", span=(last.start_char, last.end_char))
             if not any(i.span == issue.span for i in issues):
                 issues.append(issue)
     return issues
@@ -209,7 +213,7 @@ def repetition(doc: Doc, limits: FluencyLimits) -> list[Issue]:
                 covered = last.idx
                 what = "word" if n == 1 else "phrase"
                 issues.append(
-                    Issue("repetition", f"repeated {what} {_quote(doc.text[words[i].idx : words[i + n - 1].idx + len(words[i + n - 1])])}",
+                    _fluency("repetition", f"repeated {what} {_quote(doc.text[words[i].idx : words[i + n - 1].idx + len(words[i + n - 1])])}",
                           span=(words[i].idx, last.idx + len(last)))
                 )  # fmt: skip
                 break
@@ -233,12 +237,12 @@ def repetition(doc: Doc, limits: FluencyLimits) -> list[Issue]:
     for start, end in flagged:
         if any(i.span and i.span[0] <= start and end <= i.span[1] for i in issues):
             continue
-        issues.append(Issue("repetition", f"repeated phrase {_quote(doc.text[start:end])}", span=(start, end)))
+        issues.append(_fluency("repetition", f"repeated phrase {_quote(doc.text[start:end])}", span=(start, end)))
     counts = Counter(t.lower_ for t in words if t.is_alpha and not t.is_stop and len(t) > 2)
     for word, count in counts.items():
         if count > limits.max_word_repeats:
             last = [t for t in words if t.lower_ == word][-1]
             issues.append(
-                Issue("repetition", f"{word!r} used {count} times", span=(last.idx, last.idx + len(last)), severity="warning")
+                _fluency("repetition", f"{word!r} used {count} times", span=(last.idx, last.idx + len(last)), severity="warning")
             )
     return issues

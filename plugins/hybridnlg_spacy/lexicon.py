@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hybridnlg import ConfigError
-from hybridnlg.config import read_lexicon_file
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 LexiconData = dict[str, dict[str, list[str]]]
 
@@ -41,12 +41,34 @@ def is_boolean_slot(values: Iterable[str]) -> bool:
     return bool(keys) and keys <= {"yes", "no"}
 
 
+class _LexiconFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lexicon: dict[str, dict[str, list[str]]]
+
+
+def read_lexicon_file(path: Path) -> LexiconData:
+    """A YAML lexicon (slot -> value -> paraphrases, optionally under a top-level `lexicon:`), checked."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: invalid YAML: {exc}") from None
+    if isinstance(data, dict) and set(data) == {"lexicon"}:
+        data = data["lexicon"]
+    if isinstance(data, dict):  # YAML 1.1 reads bare yes/no keys as booleans, and `value:` alone as no paraphrases
+        data = {
+            slot: {_canonical(v): p or [] for v, p in values.items()} if isinstance(values, dict) else values
+            for slot, values in data.items()
+        }
+    try:
+        return _LexiconFile.model_validate({"lexicon": data}).lexicon
+    except ValidationError as exc:
+        raise ValueError("\n".join(f"{path}: {'.'.join(map(str, e['loc'][1:])) or '(top level)'}: {e['msg']}"
+                                   for e in exc.errors())) from None
+
+
 def load_lexicon_file(name: str, base: Path | None = None) -> LexiconData:
     """Read a YAML lexicon, relative to `base` (the engine's config folder) unless absolute."""
-    try:
-        return read_lexicon_file(_resolve(name, base))
-    except ConfigError as exc:
-        raise ValueError(str(exc)) from None
+    return read_lexicon_file(_resolve(name, base))
 
 
 def _canonical(value: Any) -> str:

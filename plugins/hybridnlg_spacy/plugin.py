@@ -1,15 +1,17 @@
-"""Registers the spaCy validator."""
+"""Registers the spaCy validator; unavailable without the `spacy` extra."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from hybridnlg import hookimpl
+from hybridnlg import hookimpl, require
 
-from .validator import SpacyValidator
+require("spacy", extra="spacy")
+
+from .validator import SpacyValidator  # noqa: E402 - only once the dependency is known to be there
 
 
 @hookimpl
-def register_validators(register: Callable[[type], None], engine: Any) -> None:
+def register_validators(register: Callable[[type[Any]], None]) -> None:
     register(SpacyValidator)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from hybridnlg import Candidate, ComponentConfig, Issue, Segment, ValidationReport, Validator
+from hybridnlg import Candidate, ComponentConfig, Context, Issue, Segment, ValidationReport, Validator
 from pydantic import Field
 
 from .facts import FactChecker, FactSettings
@@ -36,7 +36,7 @@ class SpacyValidatorConfig(ComponentConfig):
     batch_size: int = Field(64, ge=1, description="Texts per nlp.pipe batch.")
     locale: str | None = Field(None, description="Locale for numbers and dates; default: the engine's locale, else en_US.")
     lexicon: dict[str, dict[str, list[str]]] = Field(
-        default_factory=dict, description="Slot -> canonical value -> paraphrases; merged with the engine's lexicon."
+        default_factory=dict, description="Slot -> canonical value -> paraphrases; merged with `lexicon_files`."
     )
     lexicon_files: list[str] = Field(
         default_factory=list,
@@ -71,33 +71,30 @@ class SpacyValidatorConfig(ComponentConfig):
     ignore: list[str] = Field(default_factory=list, description="Issue codes not reported at all.")
 
 
-class SpacyValidator(Validator):
+class SpacyValidator(Validator[SpacyValidatorConfig]):
     """Checks facts (missing, added, wrong) and fluency with spaCy; statistical pipeline where installed."""
 
     name = "spacy"
     Config = SpacyValidatorConfig
 
-    def __init__(self, config: SpacyValidatorConfig, engine: Any = None) -> None:
-        super().__init__(config, engine)
-        self.config: SpacyValidatorConfig = config
+    def __init__(self, config: SpacyValidatorConfig, context: Context | None = None) -> None:
+        super().__init__(config, context)
         self.pipeline: LoadedPipeline | None = None
         self.lexicon = Lexicon({})
         self.facts: FactChecker | None = None
 
     # setup --------------------------------------------------------------------------------------------------------
 
-    def _base_dir(self) -> Path | None:
-        return getattr(self.engine, "config_dir", None)
+    def _base_dir(self) -> Path:
+        return self.context.config_dir
 
     def _locale(self) -> str:
-        engine_config = getattr(self.engine, "config", None)
-        return self.config.locale or getattr(engine_config, "locale", None) or "en_US"
+        return self.config.locale or self.context.locale
 
     def lexicon_data(self) -> LexiconData:
-        """The engine's lexicon, then this validator's files, then its inline entries, merged."""
-        engine_config = getattr(self.engine, "config", None)
+        """This validator's lexicon files, then its inline entries, merged."""
         files = [load_lexicon_file(name, self._base_dir()) for name in self.config.lexicon_files]
-        return merge_lexicons(getattr(engine_config, "lexicon", None) or {}, *files, self.config.lexicon)
+        return merge_lexicons(*files, self.config.lexicon)
 
     def load(self) -> None:
         self.pipeline = load_pipeline(self.config.model)
@@ -113,7 +110,6 @@ class SpacyValidator(Validator):
             locales=tuple(dict.fromkeys((locale, "en_US", "en_GB"))),
         )
         self.facts = FactChecker(self.lexicon, NumberReader(locale), settings)
-        self.loaded = True
 
     def check(self) -> list[str]:
         problems: list[str] = []
@@ -131,9 +127,8 @@ class SpacyValidator(Validator):
             data = merge_lexicons(*(load_lexicon_file(n, self._base_dir()) for n in self.config.lexicon_files), self.config.lexicon)
         except (OSError, ValueError) as exc:
             return [*problems, f"lexicon_files: {exc}"]
-        engine_config = getattr(self.engine, "config", None)
-        if engine_config is not None and hasattr(engine_config, "fact_names"):
-            problems += lexicon_problems(data, engine_config.fact_names(), where="validators.spacy.lexicon")
+        if self.context.config.segments:
+            problems += lexicon_problems(data, self.context.config.fact_names(), where="validators.spacy.lexicon")
         return problems
 
     # validation ---------------------------------------------------------------------------------------------------

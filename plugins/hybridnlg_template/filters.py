@@ -12,8 +12,7 @@ from babel import dates as babel_dates, numbers as babel_numbers
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
-from hybridnlg.english import inflect_engine
-from hybridnlg.text import capitalize_first, sentence
+from hybridnlg import capitalize_first, inflect_engine, sentence
 
 VARIATION_KEY = "_hybridnlg_variation"
 

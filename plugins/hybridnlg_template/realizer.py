@@ -14,8 +14,18 @@ from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SecurityError
 from pydantic import Field
 
-from hybridnlg import Candidate, ComponentConfig, Failure, Realizer, Segment, TemplateError
-from hybridnlg.text import join_clauses, tidy
+from hybridnlg import (
+    Candidate,
+    ComponentConfig,
+    Context,
+    Failure,
+    RealizeResult,
+    Realizer,
+    Segment,
+    TemplateError,
+    join_clauses,
+    tidy,
+)
 
 from .filters import FILTERS, GLOBALS, VARIATION_KEY, Variation, make_locale_filters
 from .sandbox import LimitedSandbox
@@ -42,22 +52,23 @@ class TemplateConfig(ComponentConfig):
     timeout_s: float = Field(2.0, gt=0, description="Time limit for rendering one segment.")
 
 
-class TemplateRealizer(Realizer):
+class TemplateRealizer(Realizer[TemplateConfig]):
     """Renders each segment's Jinja2 template with the record, the item and the computed facts as variables."""
 
     name = "template"
     Config = TemplateConfig
+    auto = True
+    safe = True  # exact: ends fallback chains, and is published flagged when nothing passes
+    priority = 90  # a fluent realizer that passes is preferred to it
 
-    def __init__(self, config: TemplateConfig, engine: Any = None) -> None:
-        super().__init__(config, engine)
-        self.config: TemplateConfig = config
+    def __init__(self, config: TemplateConfig, context: Context | None = None) -> None:
+        super().__init__(config, context)
         self._templates: dict[str, Template] = {}
         self._lock = threading.Lock()
         self.env = self._environment()
 
     def _folders(self) -> list[Path]:
-        user = self.engine.config.template_dirs(self.engine.config_dir) if self.engine else []
-        return [*user, SHIPPED]
+        return [*self.context.config.template_dirs(self.context.config_dir), SHIPPED]
 
     def _environment(self) -> LimitedSandbox:
         env = LimitedSandbox(
@@ -69,12 +80,10 @@ class TemplateRealizer(Realizer):
             keep_trailing_newline=False,
             auto_reload=False,
         )
-        locale = self.engine.config.locale if self.engine else "en_US"
         env.filters.update(FILTERS)
-        env.filters.update(make_locale_filters(locale))
+        env.filters.update(make_locale_filters(self.context.locale))
         env.globals.update(GLOBALS)
-        if self.engine is not None:
-            self.engine.prepare_jinja2_environment(env)
+        self.context.call_hook("prepare_jinja2_environment", env=env, context=self.context)
         return env
 
     def template(self, source: str) -> Template:
@@ -96,8 +105,7 @@ class TemplateRealizer(Realizer):
 
     def check(self) -> list[str]:
         problems = []
-        specs = self.engine.config.segments if self.engine else []
-        for i, spec in enumerate(specs):
+        for i, spec in enumerate(self.context.config.segments):
             if spec.template is None:
                 continue
             try:
@@ -146,10 +154,10 @@ class TemplateRealizer(Realizer):
             ) from None
         return tidy(text)
 
-    def realize(self, segments: Sequence[Segment]) -> list[list[Candidate] | Failure]:
-        seed = self.engine.config.seed if self.engine else 0
+    def realize(self, segments: Sequence[Segment]) -> list[RealizeResult]:
+        seed = self.context.seed
         variations: dict[int, Variation] = {}
-        out: list[list[Candidate] | Failure] = []
+        out: list[RealizeResult] = []
         for segment in segments:
             variation = variations.setdefault(segment.record_index, Variation(seed, segment.record_index))
             try:

@@ -1,17 +1,19 @@
-from hybridnlg import Candidate, ComponentConfig, Failure, Realizer, hookimpl
+from collections.abc import Callable, Sequence
+
+from hybridnlg import Candidate, ComponentConfig, Failure, RealizeResult, Realizer, Segment, hookimpl
 
 
 class PhrasesConfig(ComponentConfig):
     phrases: dict[str, str] = {}  # fact name -> predicate with {value}, e.g. "serves {value} food"
 
 
-class PhrasesRealizer(Realizer):  # one sentence: the subject, then a predicate per fact
+class PhrasesRealizer(Realizer[PhrasesConfig]):  # one sentence: the subject, then a predicate per fact
 
     name = "phrases"
     Config = PhrasesConfig
 
-    def realize(self, segments):
-        results = []
+    def realize(self, segments: Sequence[Segment]) -> list[RealizeResult]:
+        results: list[RealizeResult] = []
         for segment in segments:
             subject = segment.context.get("ref") or "It"
             predicates = [self.config.phrases.get(name, "has " + name + " {value}").format(value=fact.value)
@@ -25,5 +27,5 @@ class PhrasesRealizer(Realizer):  # one sentence: the subject, then a predicate 
 
 
 @hookimpl
-def register_realizers(register, engine):
+def register_realizers(register: Callable[[type], None]) -> None:
     register(PhrasesRealizer)
