@@ -25,7 +25,7 @@ from .pipeline.plan import Plan
 from .pipeline.report import CandidateTrace, Report, SegmentResult
 from .pipeline.router import Route
 from .text import capitalize_first, join_clauses, sentence, tidy
-from .types import Candidate, Failure, Fact, Issue, RealizeResult, Segment, ValidationReport
+from .types import Candidate, Fact, Failure, Issue, RealizeResult, Segment, ValidationReport
 
 if TYPE_CHECKING:
     from .engine import Engine

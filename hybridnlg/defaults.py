@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from .context import Context
-
 from .expressions import Expressions
 from .hookspecs import hookimpl
 from .pipeline.aggregate import aggregate

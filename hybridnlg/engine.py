@@ -53,6 +53,7 @@ class Engine:
         )
         self.hooks = self.plugins.hooks
         self.problems: list[str] = list(self.plugins.problems)  # plugin failures found while building
+        self._skipped: dict[str, str] = {}  # settings of unavailable plugins -> how to install them
         realizer_classes = self._collect("register_realizers")
         validator_classes = self._collect("register_validators")
         self.config = resolve_routing(config, realizer_classes)
@@ -107,11 +108,12 @@ class Engine:
     ) -> dict[str, C]:
         out: dict[str, C] = {}
         for name, options in settings.items():
+            if name not in classes and name in self.plugins.unavailable:
+                self._skipped[f"{kind}.{name}"] = self.plugins.unavailable[name]
+                continue
             if name not in classes:
-                why = self.plugins.unavailable.get(name)
-                problems.append(f"{self.source}: {kind}.{name}: " + (
-                    f"{kind[:-1]} '{name}' is unavailable: {why}" if why else
-                    f"no {kind[:-1]} named '{name}'. Available: {', '.join(sorted(classes)) or '(none)'}"))
+                problems.append(f"{self.source}: {kind}.{name}: no {kind[:-1]} named '{name}'. "
+                                f"Available: {', '.join(sorted(classes)) or '(none)'}")
                 continue
             try:
                 out[name] = classes[name](classes[name].Config(**(options or {})), self.context)
@@ -270,15 +272,17 @@ class Engine:
         return sorted(n for n in self.used_realizers() if not self.is_safe(n)) if not self.validators else []
 
     def unvalidated_rejected(self) -> bool:
-        """No validator is configured (`validators` left out) and none is installed: texts of realizers that are
+        """No validator runs (none installed, or the configured ones are unavailable): texts of realizers that are
         not `safe` are rejected rather than published unchecked. `validators: {}` opts out of validation."""
-        return not self.validators and self.config.validators is None
+        return not self.validators and self.config.validators != {}
 
     def notices(self) -> list[str]:
         """What the engine cannot do with this config on this installation, without being an error."""
         notices = []
         if not self.unvalidated_rejected() and (unchecked := self._unchecked_realizers()):
             notices.append(f"validators: {{}} turns validation off: texts of {', '.join(unchecked)} are published unchecked")
+        for where, why in sorted(self._skipped.items()):
+            notices.append(f"{self.source}: {where}: ignored, the plugin is unavailable: {why}")
         if any(spec.realizer == AUTO for spec in self.config.segments):
             missing = {name: why for name, why in self.plugins.unavailable.items()
                        if name not in self.realizers and name not in self.validators}

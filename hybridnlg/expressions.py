@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError as JinjaTemplateError
+from jinja2 import StrictUndefined
+from jinja2 import TemplateError as JinjaTemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import DataError

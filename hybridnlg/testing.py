@@ -9,8 +9,8 @@ from typing import Any
 from pydantic import Field
 
 from .components import ComponentConfig, Realizer, Validator
-from .context import Context
 from .config import parse_config
+from .context import Context
 from .engine import Engine
 from .hookspecs import hookimpl
 from .types import Candidate, Failure, Issue, RealizeResult, Segment, ValidationReport

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..config import OUTPUT_FORMATS
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True, highlight=False)
 FORMATS = click.Choice(OUTPUT_FORMATS)
-PACKS = Path(__file__).resolve().parents[2] / "templates"
 
 
 def _engine(config: str, seed: int | None = None) -> Engine:
@@ -61,7 +61,7 @@ class CLI(click.Group):
         try:
             return super().invoke(ctx)
         except HybridNLGError as exc:
-            err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False)
             ctx.exit(1)
 
 
@@ -129,9 +129,9 @@ def check(config: str) -> None:
     except HybridNLGError as exc:
         problems = str(exc).splitlines()
     for notice in notices:
-        err.print(f"[yellow]![/] {notice}", highlight=False)
+        err.print(f"[yellow]![/] {escape(notice)}", highlight=False)
     for problem in problems:
-        err.print(f"[red]✗[/] {problem}", highlight=False)
+        err.print(f"[red]✗[/] {escape(problem)}", highlight=False)
     if problems:
         err.print(f"{len(problems)} problem(s) in {config}")
         sys.exit(1)
@@ -153,7 +153,7 @@ def plugins(as_json: bool) -> None:
     for row in rows:
         registers = ", ".join(f"{k}: {', '.join(v)}" for k, v in row["registers"].items() if v)
         table.add_row(row["name"], row["version"], row["source"], row["status"], ", ".join(row["hooks"]), registers,
-                      row["error"] or "")
+                      escape(row["error"] or ""))
     out.print(table)
 
 
@@ -235,9 +235,13 @@ def schema() -> None:
 @click.option("--format", "fmt", type=FORMATS, default="text")
 def demo(fmt: str) -> None:
     """Render the shipped example packs offline and show which realizer produced each segment."""
+    from hybridnlg_packs import PACKS
+
     for pack in ("e2e", "business"):
         config = PACKS / pack / "config.yaml"
         engine = _engine(str(config))
+        for notice in engine.notices():
+            err.print(f"[yellow]![/] {escape(notice)}", highlight=False)
         started = time.perf_counter()
         records = [_read_json(str(PACKS / pack / "record.json"))]
         sample = PACKS / pack / "records.jsonl"
@@ -245,7 +249,7 @@ def demo(fmt: str) -> None:
             records = [json.loads(line) for line in sample.read_text(encoding="utf-8").splitlines() if line.strip()]
         reports = list(engine.render_many(records, format=fmt))
         elapsed = time.perf_counter() - started
-        out.rule(f"[bold]{pack}[/] ({config.relative_to(PACKS.parent)}) — {len(reports)} record(s), {elapsed:.1f}s")
+        out.rule(f"[bold]{pack}[/] ({config}) — {len(reports)} record(s), {elapsed:.1f}s")
         for report in reports:
             out.print(report.text, markup=False)
             table = Table("segment", "realizer", "candidates (passed/total)", "decision", show_lines=False)
@@ -260,7 +264,7 @@ def main() -> None:
     from ..plugins import build_plugins, register_commands
 
     for problem in register_commands(build_plugins(), cli):
-        err.print(f"[yellow]warning:[/] {problem}", highlight=False)
+        err.print(f"[yellow]warning:[/] {escape(problem)}", highlight=False)
     cli(prog_name="hybridnlg")
 
 

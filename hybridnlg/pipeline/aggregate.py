@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .plan import Plan
 from ..types import Segment
+from .plan import Plan
 
 
 def _mergeable(a: Segment, b: Segment) -> bool:

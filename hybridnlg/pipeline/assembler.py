@@ -6,9 +6,9 @@ import html
 import re
 from itertools import groupby
 
+from ..text import sentence
 from .plan import Plan
 from .report import SegmentResult
-from ..text import sentence
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
 

@@ -29,7 +29,7 @@ def choose(result: SegmentResult, stage: int, policy: DecisionSpec) -> Candidate
 
     best = max(t.score for t in passing)
     eligible = [t for t in passing if t.score >= best - policy.margin]
-    model_score = lambda t: t.candidate.score if t.candidate.score is not None else -math.inf  # noqa: E731
+    model_score = lambda t: t.candidate.score if t.candidate.score is not None else -math.inf
     winner = min(eligible, key=lambda t: (preference(t), -t.score, -model_score(t)))
     winner.status = "chosen"
     for trace in passing:

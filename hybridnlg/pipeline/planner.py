@@ -9,9 +9,9 @@ from ..config import EngineConfig, SegmentSpec
 from ..errors import DataError
 from ..expressions import Expressions
 from ..paths import PathError, qualify, resolve
+from ..types import Fact, Segment
 from .plan import Plan
 from .router import AUTO
-from ..types import Fact, Segment
 
 
 def _items(spec: SegmentSpec, record: dict[str, Any], index: int) -> list[tuple[str, dict[str, Any]]]:

@@ -8,10 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any
 
-from .decide import choose
 from ..errors import DataError, HybridNLGError, RealizationError
-from .report import CandidateTrace, Report, SegmentResult
 from ..types import Candidate, Failure, Issue, RealizeResult, Segment, ValidationReport
+from .decide import choose
+from .report import CandidateTrace, Report, SegmentResult
 
 if TYPE_CHECKING:
     from ..engine import Engine

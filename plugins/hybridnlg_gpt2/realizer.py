@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from hybridnlg import Candidate, ComponentConfig, Context, Failure, HybridNLGError, RealizeResult, Realizer, Segment
+from hybridnlg import Candidate, ComponentConfig, Context, Failure, HybridNLGError, Realizer, RealizeResult, Segment
 
 from .formatting import DEFAULT_VERBATIM, ModelMeta, restore
 from .generation import Generated, Settings, generate

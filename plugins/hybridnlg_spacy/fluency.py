@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from hybridnlg import Issue

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from hybridnlg import Candidate, ComponentConfig, Context, Issue, Segment, ValidationReport, Validator
 from pydantic import Field
+
+from hybridnlg import Candidate, ComponentConfig, Context, Issue, Segment, ValidationReport, Validator
 
 from .facts import FactChecker, FactSettings
 from .fluency import FluencyLimits, balance, characters, leftovers, length, repetition, sentences

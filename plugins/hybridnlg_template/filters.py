@@ -8,7 +8,8 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from babel import dates as babel_dates, numbers as babel_numbers
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from jinja2 import pass_context
 from jinja2.runtime import Context
 

@@ -6,11 +6,17 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, Template
+from jinja2 import (
+    ChoiceLoader,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    UndefinedError,
+)
 from jinja2 import TemplateError as JinjaError
-from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SecurityError
 from pydantic import Field
 
@@ -19,8 +25,8 @@ from hybridnlg import (
     ComponentConfig,
     Context,
     Failure,
-    RealizeResult,
     Realizer,
+    RealizeResult,
     Segment,
     TemplateError,
     join_clauses,

@@ -45,7 +45,7 @@ class LimitedSandbox(SandboxedEnvironment):
                 self.check_deadline()
             yield value
 
-    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja2's signature
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         __self.check_deadline()
         return super().call(__context, __obj, *args, **kwargs)
 
