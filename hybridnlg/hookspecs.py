@@ -32,7 +32,7 @@ def register_hookspecs(add: Callable[[object], None]) -> None:
     """Declare hooks of a plugin's own, for other plugins to implement.
 
     add: call it with a module or class holding functions marked with `hybridnlg.hookspec`.
-    Called as soon as the plugin is registered, before its and later plugins' implementations are checked.
+    All implementations are called, each as soon as its plugin is registered and before implementations are checked.
     """
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from hybridnlg import Engine, HybridNLGError
+from hybridnlg import Candidate, Engine, HybridNLGError
 from hybridnlg.plugins import DEFAULT_PLUGINS, build_plugins
 from hybridnlg.testing import FakeRealizer, make_engine, plugin_of
 from tests.conftest import ROOT
@@ -260,3 +260,30 @@ def test_an_installed_entry_point_plugin_is_discovered_listed_and_selectable(
     assert segment.realizer == "phrases"
     assert segment.text == "The Eagle serves Italian food and is in the riverside."
     assert segment.candidates[0].reports, "the plugin's text was validated"
+
+
+def test_register_hookspecs_lets_a_plugin_declare_a_hook_that_others_implement() -> None:
+    from hybridnlg import Context, hookspec
+
+    class Specs:
+        @hookspec
+        def describe_weather(self, city: str, context: Context) -> str | None:
+            """A plugin's own hook."""
+
+    class Reporter(FakeRealizer):
+        name = "reporter"
+
+        def realize(self, segments):  # noqa: ANN001, ANN201
+            return [[Candidate(self.name, " ".join(self.context.call_hook("describe_weather", city="Oslo",
+                                                                            context=self.context)))] for _ in segments]
+
+    def register_hookspecs(add):  # noqa: ANN001
+        add(Specs)
+
+    def describe_weather(city):  # noqa: ANN001
+        return f"It rains in {city}."
+
+    declaring = plugin_of(Reporter, register_hookspecs=register_hookspecs)
+    engine = make_engine({"validators": {}, "segments": [{**SEGMENTS[0], "realizer": "reporter"}]},
+                         declaring, plugin_of(describe_weather=describe_weather))
+    assert engine.render({"name": "Ada"}).text == "It rains in Oslo."

@@ -8,7 +8,6 @@ class PhrasesConfig(ComponentConfig):
 
 
 class PhrasesRealizer(Realizer[PhrasesConfig]):  # one sentence: the subject, then a predicate per fact
-
     name = "phrases"
     Config = PhrasesConfig
 
@@ -18,11 +17,9 @@ class PhrasesRealizer(Realizer[PhrasesConfig]):  # one sentence: the subject, th
             subject = segment.context.get("ref") or "It"
             predicates = [self.config.phrases.get(name, "has " + name + " {value}").format(value=fact.value)
                           for name, fact in segment.facts.items() if str(fact.value) != str(subject)]
-            if not predicates:
-                results.append(Failure("no fact to say about " + str(subject)))
-                continue
-            joined = ", ".join(predicates[:-1]) + (" and " if len(predicates) > 1 else "") + predicates[-1]
-            results.append([Candidate(self.name, f"{subject} {joined}.")])
+            joined = " and ".join(filter(None, [", ".join(predicates[:-1]), *predicates[-1:]]))
+            results.append([Candidate(self.name, f"{subject} {joined}.")] if predicates
+                           else Failure("no fact to say about " + str(subject)))
         return results
 
 
