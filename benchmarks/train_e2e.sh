@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces the shipped checkpoint plugins/hybridnlg_gpt2/checkpoints/e2e-small (about 35 minutes on 2 CPU cores).
-# `hybridnlg train ...` takes the same options once the core CLI is installed.
+# `hybridnlg train ...` takes the same options once the core CLI is installed. Every option is a field of
+# hybridnlg_gpt2.train.TrainSettings (same name, - for _); the library call is train(TrainSettings(...)).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA="${E2E_DATA:-../shared/data/e2e}"

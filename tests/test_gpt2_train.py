@@ -5,20 +5,24 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
 import pytest
 from gpt2_fixtures import RECORDS, build_tiny_model, fake_engine, segment, write_e2e_csv
+from pydantic import ValidationError
 
-from hybridnlg import Failure
+from hybridnlg import ConfigError, Failure
 
 pytest.importorskip("torch")
 
-from hybridnlg_gpt2.data import load_pairs, parse_mr  # noqa: E402
-from hybridnlg_gpt2.realizer import GPT2Realizer  # noqa: E402
-from hybridnlg_gpt2.train import train  # noqa: E402
+from hybridnlg_gpt2.data import load_pairs, parse_mr
+from hybridnlg_gpt2.realizer import GPT2Realizer
+from hybridnlg_gpt2.train import TrainConfigError, TrainSettings, train, train_command
+from hybridnlg_gpt2.train_settings import LIBRARY_ONLY
 
 
 def test_parse_e2e_mr_normalises_slot_names() -> None:
-    mr = "name[The Eagle], eatType[coffee shop], customer rating[5 out of 5], priceRange[less than £20], near[Café Sicilia]"
+    mr = ("name[The Eagle], eatType[coffee shop], customer rating[5 out of 5], priceRange[less than £20], "
+          "near[Café Sicilia]")
     assert parse_mr(mr) == {"name": "The Eagle", "eatType": "coffee shop", "customerRating": "5 out of 5",
                             "priceRange": "less than £20", "near": "Café Sicilia"}
 
@@ -42,8 +46,8 @@ def test_train_from_scratch_end_to_end_loads_as_realizer(tmp_path: Path) -> None
 
     pairs = write_e2e_csv(tmp_path / "train.csv")
     out = tmp_path / "models" / "tiny-e2e"
-    result = train(pairs, "scratch:tiny", out, epochs=2, lr=3e-3, batch_size=4, warmup=2, dev=pairs, seed=1,
-                   vocab_size=300, quiet=True)
+    result = train(TrainSettings(pairs=pairs, base="scratch:tiny", out=out, epochs=2, lr=3e-3, batch_size=4, warmup=2,
+                                 dev=pairs, seed=1, vocab_size=300, quiet=True))
     assert result.steps == 10 and result.epochs_completed == 2 and result.best_dev_loss is not None
     assert [h["at"] for h in result.history] == ["epoch 1", "epoch 2"]
     meta = json.loads((out / "hybridnlg_meta.json").read_text(encoding="utf-8"))
@@ -53,7 +57,8 @@ def test_train_from_scratch_end_to_end_loads_as_realizer(tmp_path: Path) -> None
         assert {weights.get_tensor(key).dtype for key in weights.keys()} == {torch.float16}
     card = (out / "README.md").read_text(encoding="utf-8")
     assert "best dev loss" in card and "batch_size" in card
-    realizer = GPT2Realizer(GPT2Realizer.Config(model="models/tiny-e2e", max_new_tokens=10, local_files_only=True),
+    realizer = GPT2Realizer(GPT2Realizer.Config.model_validate({"model": "models/tiny-e2e", "max_new_tokens": 10,
+                                                             "local_files_only": True}),
                             fake_engine(tmp_path))
     assert realizer.check() == []
     results = realizer.realize([segment(record, index=i) for i, record in enumerate(RECORDS[:3])])
@@ -63,26 +68,80 @@ def test_train_from_scratch_end_to_end_loads_as_realizer(tmp_path: Path) -> None
 def test_lora_fine_tunes_a_local_pretrained_model(tmp_path: Path) -> None:
     base = build_tiny_model(tmp_path / "base")
     out = tmp_path / "lora"
-    result = train(write_e2e_csv(tmp_path / "train.csv"), str(base), out, epochs=1, lr=1e-3, batch_size=8,
-                   warmup=1, lora=True, max_steps=2, save_dtype="float32", quiet=True)
+    result = train(TrainSettings(pairs=write_e2e_csv(tmp_path / "train.csv"), base=str(base), out=out, epochs=1,
+                                 lr=1e-3, batch_size=8, warmup=1, lora=True, max_steps=2, save_dtype="float32",
+                                 quiet=True))
     assert result.steps == 2 and result.stopped == "max steps"
     weights = (out / "model.safetensors").read_bytes()
     assert b"lora_" not in weights[:20000]  # adapters merged into the base weights before saving
-    realizer = GPT2Realizer(GPT2Realizer.Config(model=str(out), max_new_tokens=6, local_files_only=True))
+    realizer = GPT2Realizer(GPT2Realizer.Config.model_validate({"model": str(out), "max_new_tokens": 6,
+                                                             "local_files_only": True}))
     assert realizer.check() == []
 
 
-def test_train_rejects_lora_on_scratch(tmp_path: Path) -> None:
-    import click
+def test_settings_reject_lora_on_scratch_without_click(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="lora adapts a pretrained model") as caught:
+        TrainSettings(pairs=write_e2e_csv(tmp_path / "train.csv"), base="scratch:tiny", out=tmp_path / "x", lora=True)
+    assert [error["loc"] for error in caught.value.errors()] == [("lora",)]
 
-    with pytest.raises(click.BadParameter, match="lora"):
-        train(write_e2e_csv(tmp_path / "train.csv"), "scratch:tiny", tmp_path / "x", lora=True, quiet=True)
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"batch_size": 0}, "batch_size"), ({"format": "prose"}, "format"), ({"base": "scratch:huge"}, "base"),
+    ({"save_dtype": "int8"}, "save_dtype"), ({"max_minutes": 0}, "max_minutes"), ({"dropout": 1.0}, "dropout"),
+    ({"pairs": "missing.csv"}, "pairs"), ({"learning_rate": 0.1}, "learning_rate"),
+])
+def test_settings_validate_every_field(tmp_path: Path, change: dict[str, object], field: str) -> None:
+    settings = {"pairs": write_e2e_csv(tmp_path / "train.csv"), "out": tmp_path / "x", **change}
+    with pytest.raises(ValidationError) as caught:
+        TrainSettings(**settings)
+    assert [error["loc"][0] for error in caught.value.errors()] == [field]
+
+
+def test_settings_accept_pairs_in_memory_and_comma_separated_verbatim(tmp_path: Path) -> None:
+    pairs = load_pairs(write_e2e_csv(tmp_path / "train.csv"))
+    settings = TrainSettings(pairs=pairs, dev=[], out=tmp_path / "x", verbatim="name, near,")
+    assert settings.pairs == pairs and settings.dev == [] and settings.verbatim == ["name", "near"]
+    assert settings.scratch_size == "small"
+    assert TrainSettings(pairs=pairs, out=Path("x"), base="gpt2").scratch_size is None
+
+
+def test_template_guided_needs_drafts_raises_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="needs a 'draft'") as caught:
+        train(TrainSettings(pairs=write_e2e_csv(tmp_path / "train.csv"), out=tmp_path / "x", format="template-guided",
+                            quiet=True))
+    assert isinstance(caught.value, TrainConfigError) and caught.value.setting == "pairs"
+
+
+def test_command_options_are_the_settings_fields() -> None:
+    options = {param.name: param for param in train_command.params if isinstance(param, click.Option)}
+    assert list(options) == [name for name in TrainSettings.model_fields if name not in LIBRARY_ONLY]
+    assert all(option.default is None for option in options.values())  # defaults come from TrainSettings only
+    assert options["lora"].opts == ["--lora"] and options["lora"].secondary_opts == ["--no-lora"]
+    assert options["pairs"].required and options["out"].required and not options["dev"].required
+    assert "[default: name,near]" in (options["verbatim"].help or "")
+    assert "[default: 10]" in (options["epochs"].help or "")
+    assert "[default: no-lora]" in (options["lora"].help or "")
+    assert isinstance(options["save_dtype"].type, click.Choice)
+
+
+@pytest.mark.parametrize(("args", "option", "message"), [
+    (["--base", "scratch:tiny", "--lora"], "--lora", "lora adapts a pretrained model"),
+    (["--batch-size", "0"], "--batch-size", "greater than or equal to 1"),
+    (["--format", "template-guided"], "--pairs", "needs a 'draft'"),
+])
+def test_command_reports_bad_settings_by_option(tmp_path: Path, args: list[str], option: str, message: str) -> None:
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(train_command, ["--pairs", str(write_e2e_csv(tmp_path / "train.csv")), "--out",
+                                                str(tmp_path / "x"), *args])
+    assert result.exit_code == 2, result.output
+    assert option in result.output and message in result.output and not (tmp_path / "x").exists()
 
 
 def test_time_budget_stops_training_and_keeps_a_checkpoint(tmp_path: Path) -> None:
     pairs = write_e2e_csv(tmp_path / "train.csv")
-    result = train(pairs, "scratch:tiny", tmp_path / "budget", epochs=50, batch_size=4, dev=pairs, vocab_size=300,
-                   max_minutes=0.01, quiet=True)
+    result = train(TrainSettings(pairs=pairs, base="scratch:tiny", out=tmp_path / "budget", epochs=50, batch_size=4,
+                                 dev=pairs, vocab_size=300, max_minutes=0.01, quiet=True))
     assert result.stopped == "time budget" and result.steps < 50 * 5
     assert (tmp_path / "budget" / "model.safetensors").is_file()
 
@@ -90,12 +149,12 @@ def test_time_budget_stops_training_and_keeps_a_checkpoint(tmp_path: Path) -> No
 def test_train_command_line(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from hybridnlg_gpt2.train import train_command
-
     out = tmp_path / "cli-model"
     args = ["--pairs", str(write_e2e_csv(tmp_path / "train.csv")), "--base", "scratch:tiny", "--out", str(out),
             "--max-steps", "2", "--batch-size", "4", "--vocab-size", "300", "--verbatim", "name"]
     result = CliRunner().invoke(train_command, args)
     assert result.exit_code == 0, result.output
     assert json.loads((out / "hybridnlg_meta.json").read_text(encoding="utf-8"))["verbatim"] == ["name"]
-    assert "hybridnlg train --pairs" in (out / "README.md").read_text(encoding="utf-8")
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "hybridnlg train --pairs" in card and "--verbatim name --vocab-size 300 --max-steps 2" in card
+    assert "--no-lora" in card and "--dropout 0.1" in card and "--max-minutes" not in card

@@ -1,126 +1,155 @@
-"""`hybridnlg train`: fine-tune GPT-2 (or train a small one from scratch) on data-to-text pairs."""
+"""`hybridnlg train`: fine-tune GPT-2 (or train a small one from scratch) on data-to-text pairs.
+
+Library use: `train(TrainSettings(pairs=..., out=..., ...))`. The command line is built from TrainSettings' fields.
+"""
 
 from __future__ import annotations
 
 import copy
+import importlib
 import math
 import random
 import shlex
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import types
+import typing
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
+from pydantic import ValidationError
+from pydantic.fields import FieldInfo
 
 from .data import Pair, load_pairs
-from .formatting import DEFAULT_VERBATIM, ModelMeta, delexicalise_text, linearise
+from .formatting import ModelMeta, delexicalise_text, linearise
 from .modelcard import write_model_card
+from .train_batches import Encoded, batches, encode
+from .train_loop import EpochLoop, Schedule, TrainResult, linear_schedule
+from .train_settings import LIBRARY_ONLY, SCRATCH_SIZES, TrainConfigError, TrainSettings
 
-SCRATCH_SIZES: dict[str, dict[str, int]] = {
-    "tiny": {"n_layer": 2, "n_embd": 64, "n_head": 2},
-    "small": {"n_layer": 4, "n_embd": 256, "n_head": 4},
-    "medium": {"n_layer": 6, "n_embd": 384, "n_head": 6},
-}
+if TYPE_CHECKING:
+    from rich.console import Console
 
-
-@dataclass
-class TrainResult:
-    out: Path
-    best_dev_loss: float | None
-    steps: int
-    epochs_completed: float
-    minutes: float
-    history: list[dict[str, Any]] = field(default_factory=list)
-    stopped: str = "epochs"
+__all__ = ["SCRATCH_SIZES", "TrainConfigError", "TrainResult", "TrainSettings", "train", "train_command"]
 
 
 @dataclass
-class Encoded:
-    ids: list[int]
-    labels: list[int]
+class _Data:
+    train: list[Pair]
+    dev: list[Pair]
 
 
-def _encode(pairs: Sequence[Pair], tokenizer: Any, meta: ModelMeta) -> list[Encoded]:
-    sources: list[str] = []
-    targets: list[str] = []
-    for pair in pairs:
+def train(settings: TrainSettings) -> TrainResult:
+    """Train a GPT-2 realizer; keeps the best checkpoint (by dev loss) in `settings.out`, with a model card.
+
+    Raises pydantic's ValidationError (building TrainSettings) or TrainConfigError (a hybridnlg ConfigError)
+    when a setting does not fit the data.
+    """
+    from rich.console import Console
+
+    started = _start_clock()
+    console = Console(stderr=True, quiet=settings.quiet, markup=False, highlight=False)
+    rng = _seed(settings)
+    data = _load_data(settings)
+    meta = _model_meta(settings, data.train)
+    model, tokenizer = _build_model(settings, _tokenizer_texts(data.train, meta), meta)
+    train_set, dev_set = _encode_sets(settings, data, tokenizer, meta, rng)
+    dev_batches = batches(dev_set, settings.batch_size * 2, rng, shuffle=False)
+    parameters = sum(p.numel() for p in model.parameters())
+    console.print(f"train pairs {len(train_set)}, dev pairs {len(dev_set)}, vocab {len(tokenizer)}, "
+                  f"parameters {parameters / 1e6:.2f}M")
+    loop = EpochLoop(settings, model, tokenizer.pad_token_id, train_set, dev_batches, rng,
+                     _build_schedule(settings, model, len(train_set), started), console,
+                     lambda: _save(model, tokenizer, meta, settings), started)
+    result = loop.run()
+    result.minutes = round((time.monotonic() - started) / 60, 2)
+    _write_card(settings, result, data, dev_used=len(dev_set), hyper=_hyper(settings, len(tokenizer), parameters))
+    _report(console, result)
+    return result
+
+
+def _start_clock() -> float:
+    """Now, once torch and transformers are imported: their import time counts neither as training nor budget."""
+    for module in ("torch", "rich.progress", "transformers.optimization"):
+        importlib.import_module(module)
+    return time.monotonic()
+
+
+def _seed(settings: TrainSettings) -> random.Random:
+    """Set torch's threads and seed Python's and torch's generators; returns the generator for shuffling."""
+    import torch
+
+    if settings.threads:
+        torch.set_num_threads(settings.threads)
+    random.seed(settings.seed)
+    torch.manual_seed(settings.seed)
+    return random.Random(settings.seed)
+
+
+def _pairs(source: Path | list[Pair] | None) -> list[Pair]:
+    if source is None:
+        return []
+    return load_pairs(source) if isinstance(source, Path) else list(source)
+
+
+def _load_data(settings: TrainSettings) -> _Data:
+    data = _Data(_pairs(settings.pairs), _pairs(settings.dev))
+    if settings.format == "template-guided" and any(pair.draft is None for pair in data.train):
+        raise TrainConfigError("pairs", "template-guided training needs a 'draft' column/key in every pair")
+    return data
+
+
+def _model_meta(settings: TrainSettings, train_pairs: list[Pair]) -> ModelMeta:
+    """The input format, with slots ordered as they first appear in the training data."""
+    slot_order: list[str] = []
+    for pair in train_pairs:
+        slot_order += [slot for slot in pair.data if slot not in slot_order]
+    return ModelMeta(format=settings.format, verbatim=list(settings.verbatim), slot_order=slot_order,
+                     max_length=settings.max_length)
+
+
+def _tokenizer_texts(train_pairs: list[Pair], meta: ModelMeta) -> list[str]:
+    """Model inputs and delexicalised texts: what a scratch BPE tokenizer is trained on."""
+    texts = []
+    for pair in train_pairs:
         source, mapping = linearise(pair.data, meta, draft=pair.draft if meta.format == "template-guided" else None)
-        sources.append(source)
-        targets.append(" " + delexicalise_text(pair.text, mapping))
-    source_ids = tokenizer(sources, add_special_tokens=False)["input_ids"]
-    target_ids = tokenizer(targets, add_special_tokens=False)["input_ids"]
+        texts += [source, delexicalise_text(pair.text, mapping)]
+    return texts
+
+
+def _build_model(settings: TrainSettings, tokenizer_texts: list[str], meta: ModelMeta) -> tuple[Any, Any]:
+    """A fresh GPT-2 with a BPE tokenizer trained on the texts, or the pretrained base (with LoRA if asked)."""
+    size = settings.scratch_size
+    if size is not None:
+        return _scratch_model(size, tokenizer_texts, meta, settings.vocab_size, settings.dropout)
+    model, tokenizer = _pretrained_model(settings.base, meta, settings.dropout)
+    if settings.lora:
+        model = _with_lora(model, settings.lora_r, settings.dropout)
+    return model, tokenizer
+
+
+def _scratch_model(size: str, tokenizer_texts: list[str], meta: ModelMeta, vocab_size: int,
+                   dropout: float) -> tuple[Any, Any]:
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from .tokenizer import train_bpe
+
+    tokenizer = train_bpe(tokenizer_texts, meta, vocab_size)
     eos = tokenizer.convert_tokens_to_ids(meta.eos)
-    encoded = []
-    for src, tgt in zip(source_ids, target_ids, strict=True):
-        ids = (src + tgt + [eos])[: meta.max_length]
-        labels = ([-100] * len(src) + tgt + [eos])[: meta.max_length]
-        encoded.append(Encoded(ids, labels))
-    return encoded
+    architecture: dict[str, Any] = dict(SCRATCH_SIZES[size])
+    config = GPT2Config(vocab_size=len(tokenizer), n_positions=meta.max_length, bos_token_id=eos,
+                        eos_token_id=eos, pad_token_id=eos, resid_pdrop=dropout, embd_pdrop=dropout,
+                        attn_pdrop=dropout, **architecture)
+    return GPT2LMHeadModel(config), tokenizer
 
 
-def _batches(examples: list[Encoded], batch_size: int, rng: random.Random, shuffle: bool) -> list[list[Encoded]]:
-    """Length-bucketed batches: shuffle, sort within chunks of 50 batches, shuffle the batches."""
-    order = list(examples)
-    if shuffle:
-        rng.shuffle(order)
-    chunk = batch_size * 50
-    batches: list[list[Encoded]] = []
-    for start in range(0, len(order), chunk):
-        part = sorted(order[start:start + chunk], key=lambda example: len(example.ids))
-        batches += [part[i:i + batch_size] for i in range(0, len(part), batch_size)]
-    if shuffle:
-        rng.shuffle(batches)
-    return batches
+def _pretrained_model(base: str, meta: ModelMeta, dropout: float) -> tuple[Any, Any]:
+    """The base model with the tokenizer extended by the special tokens; cuts meta.max_length to its positions."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from .tokenizer import extend_pretrained
 
-def _collate(batch: list[Encoded], pad_id: int) -> dict[str, Any]:
-    import torch
-
-    width = max(len(example.ids) for example in batch)
-    ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-    labels = torch.full((len(batch), width), -100, dtype=torch.long)
-    mask = torch.zeros((len(batch), width), dtype=torch.long)
-    for row, example in enumerate(batch):
-        ids[row, : len(example.ids)] = torch.tensor(example.ids)
-        labels[row, : len(example.labels)] = torch.tensor(example.labels)
-        mask[row, : len(example.ids)] = 1
-    return {"input_ids": ids, "labels": labels, "attention_mask": mask}
-
-
-def _dev_loss(model: Any, batches: list[list[Encoded]], pad_id: int) -> float:
-    import torch
-
-    model.eval()
-    total, count = 0.0, 0
-    with torch.no_grad():
-        for batch in batches:
-            inputs = _collate(batch, pad_id)
-            tokens = int((inputs["labels"][:, 1:] != -100).sum())
-            total += float(model(**inputs).loss) * tokens
-            count += tokens
-    model.train()
-    return total / max(count, 1)
-
-
-def _build_model(base: str, tokenizer_texts: list[str], meta: ModelMeta, vocab_size: int,
-                 dropout: float) -> tuple[Any, Any]:
-    from transformers import AutoModelForCausalLM, AutoTokenizer, GPT2Config, GPT2LMHeadModel
-
-    from .tokenizer import extend_pretrained, train_bpe
-
-    if base.startswith("scratch"):
-        size = base.partition(":")[2] or "small"
-        if size not in SCRATCH_SIZES:
-            raise click.BadParameter(f"unknown size {size!r}; choose one of {', '.join(SCRATCH_SIZES)}",
-                                     param_hint="--base")
-        tokenizer = train_bpe(tokenizer_texts, meta, vocab_size)
-        eos = tokenizer.convert_tokens_to_ids(meta.eos)
-        config = GPT2Config(vocab_size=len(tokenizer), n_positions=meta.max_length, bos_token_id=eos,
-                            eos_token_id=eos, pad_token_id=eos, resid_pdrop=dropout, embd_pdrop=dropout,
-                            attn_pdrop=dropout, **SCRATCH_SIZES[size])
-        return GPT2LMHeadModel(config), tokenizer
     tokenizer = extend_pretrained(AutoTokenizer.from_pretrained(base), meta)
     model = AutoModelForCausalLM.from_pretrained(base, resid_pdrop=dropout, embd_pdrop=dropout, attn_pdrop=dropout)
     model.resize_token_embeddings(len(tokenizer))
@@ -129,247 +158,178 @@ def _build_model(base: str, tokenizer_texts: list[str], meta: ModelMeta, vocab_s
     return model, tokenizer
 
 
-def _save(model: Any, tokenizer: Any, meta: ModelMeta, out: Path, save_dtype: str, lora: bool) -> None:
+def _with_lora(model: Any, rank: int, dropout: float) -> Any:
+    from peft import LoraConfig, get_peft_model
+
+    return get_peft_model(model, LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=dropout,
+                                            target_modules=["c_attn", "c_proj", "c_fc"], fan_in_fan_out=True,
+                                            task_type="CAUSAL_LM"))
+
+
+def _encode_sets(settings: TrainSettings, data: _Data, tokenizer: Any, meta: ModelMeta,
+                 rng: random.Random) -> tuple[list[Encoded], list[Encoded]]:
+    """Encoded training pairs, and a sample of at most `dev_max` encoded dev pairs."""
+    train_set = encode(data.train, tokenizer, meta)
+    if not data.dev:
+        return train_set, []
+    return train_set, encode(rng.sample(data.dev, min(settings.dev_max, len(data.dev))), tokenizer, meta)
+
+
+def _build_schedule(settings: TrainSettings, model: Any, train_size: int, started: float) -> Schedule:
+    """AdamW over the trainable parameters, linear warm-up and decay over the planned steps."""
     import torch
 
-    out.mkdir(parents=True, exist_ok=True)
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=settings.lr,
+                                  weight_decay=settings.weight_decay)
+    steps = settings.epochs * math.ceil(train_size / settings.batch_size)
+    planned = steps if settings.max_steps is None else min(settings.max_steps, steps)
+    scheduler = linear_schedule(optimizer, min(settings.warmup, planned // 2), planned)
+    deadline = started + settings.max_minutes * 60 if settings.max_minutes else None
+    return Schedule(optimizer, scheduler, settings.warmup, planned, planned, deadline)
+
+
+def _save(model: Any, tokenizer: Any, meta: ModelMeta, settings: TrainSettings) -> None:
+    """Save a copy of the model (LoRA merged, cast to save_dtype) with its tokenizer and meta in `out`."""
+    import torch
+
+    settings.out.mkdir(parents=True, exist_ok=True)
     copy_ = copy.deepcopy(model)
-    if lora:
+    if settings.lora:
         copy_ = copy_.merge_and_unload()
-    dtype = {"float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32}[save_dtype]
+    dtype = {"float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32}[settings.save_dtype]
     copy_ = copy_.to(dtype)
-    copy_.config.dtype = save_dtype
-    copy_.save_pretrained(out, safe_serialization=True)
-    tokenizer.save_pretrained(out)
-    meta.write(out)
+    copy_.config.dtype = settings.save_dtype
+    copy_.save_pretrained(settings.out, safe_serialization=True)
+    tokenizer.save_pretrained(settings.out)
+    meta.write(settings.out)
 
 
-def train(
-    pairs: Path | str | Sequence[Pair],
-    base: str = "scratch:small",
-    out: Path | str = "model",
-    format: str = "data",
-    epochs: int = 10,
-    lr: float = 1e-3,
-    batch_size: int = 32,
-    warmup: int = 500,
-    lora: bool = False,
-    dev: Path | str | Sequence[Pair] | None = None,
-    max_minutes: float | None = None,
-    seed: int = 42,
-    *,
-    verbatim: Sequence[str] = DEFAULT_VERBATIM,
-    vocab_size: int = 2000,
-    max_length: int = 160,
-    dropout: float = 0.1,
-    weight_decay: float = 0.01,
-    grad_clip: float = 1.0,
-    patience: int = 2,
-    dev_max: int = 2000,
-    max_steps: int | None = None,
-    threads: int | None = None,
-    save_dtype: str = "float16",
-    lora_r: int = 16,
-    log_every: int = 100,
-    command: str | None = None,
-    quiet: bool = False,
-) -> TrainResult:
-    """Train a GPT-2 realizer on pairs; keeps the best checkpoint (by dev loss) in `out`."""
-    import torch
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-    from transformers import get_linear_schedule_with_warmup
+def _hyper(settings: TrainSettings, vocab_size: int, parameters: int) -> dict[str, Any]:
+    """The model card's hyper-parameters."""
+    hyper = {"base": settings.base, "format": settings.format, "epochs": settings.epochs, "lr": settings.lr,
+             "batch_size": settings.batch_size, "warmup": settings.warmup, "lora": settings.lora,
+             "seed": settings.seed, "max_minutes": settings.max_minutes, "vocab_size": vocab_size,
+             "max_length": settings.max_length, "dropout": settings.dropout, "weight_decay": settings.weight_decay,
+             "grad_clip": settings.grad_clip, "patience": settings.patience, "parameters": parameters,
+             "save_dtype": settings.save_dtype, "verbatim": list(settings.verbatim)}
+    if settings.scratch_size is not None:
+        hyper["architecture"] = SCRATCH_SIZES[settings.scratch_size]
+    return hyper
 
-    started = time.monotonic()
-    console = Console(stderr=True, quiet=quiet, markup=False, highlight=False)
-    if threads:
-        torch.set_num_threads(threads)
-    random.seed(seed)
-    torch.manual_seed(seed)
-    rng = random.Random(seed)
-    if format not in {"data", "template-guided"}:
-        raise click.BadParameter(f"format must be data or template-guided, not {format!r}", param_hint="--format")
-    if lora and base.startswith("scratch"):
-        raise click.BadParameter("--lora adapts a pretrained model; it makes no sense with scratch", param_hint="--lora")
-    train_pairs = load_pairs(pairs) if isinstance(pairs, (str, Path)) else list(pairs)
-    dev_pairs = (load_pairs(dev) if isinstance(dev, (str, Path)) else list(dev)) if dev is not None else []
-    if format == "template-guided" and any(pair.draft is None for pair in train_pairs):
-        raise click.BadParameter("template-guided training needs a 'draft' column/key in every pair", param_hint="--pairs")
-    slot_order: list[str] = []
-    for pair in train_pairs:
-        slot_order += [slot for slot in pair.data if slot not in slot_order]
-    meta = ModelMeta(format=format, verbatim=list(verbatim), slot_order=slot_order, max_length=max_length)
 
-    texts = []
-    for pair in train_pairs:
-        source, mapping = linearise(pair.data, meta, draft=pair.draft if format == "template-guided" else None)
-        texts += [source, delexicalise_text(pair.text, mapping)]
-    model, tokenizer = _build_model(base, texts, meta, vocab_size, dropout)
-    if lora:
-        from peft import LoraConfig, get_peft_model
+def _source_name(source: Path | list[Pair] | None, pairs: list[Pair]) -> str:
+    return str(source) if isinstance(source, Path) else f"{len(pairs)} pairs in memory"
 
-        model = get_peft_model(model, LoraConfig(r=lora_r, lora_alpha=2 * lora_r, lora_dropout=dropout,
-                                                 target_modules=["c_attn", "c_proj", "c_fc"], fan_in_fan_out=True,
-                                                 task_type="CAUSAL_LM"))
-    pad_id = tokenizer.pad_token_id
-    train_set = _encode(train_pairs, tokenizer, meta)
-    dev_set = _encode(rng.sample(dev_pairs, min(dev_max, len(dev_pairs))), tokenizer, meta) if dev_pairs else []
-    dev_batches = _batches(dev_set, batch_size * 2, rng, shuffle=False)
-    parameters = sum(p.numel() for p in model.parameters())
-    console.print(f"train pairs {len(train_set)}, dev pairs {len(dev_set)}, vocab {len(tokenizer)}, "
-                  f"parameters {parameters / 1e6:.2f}M")
 
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr,
-                                  weight_decay=weight_decay)
-    steps_per_epoch = math.ceil(len(train_set) / batch_size)
-    planned = epochs * steps_per_epoch if max_steps is None else min(max_steps, epochs * steps_per_epoch)
-    total = planned
-    scheduler = get_linear_schedule_with_warmup(optimizer, min(warmup, planned // 2), total)
-    deadline = started + max_minutes * 60 if max_minutes else None
-    hyper = {"base": base, "format": format, "epochs": epochs, "lr": lr, "batch_size": batch_size,
-             "warmup": warmup, "lora": lora, "seed": seed, "max_minutes": max_minutes, "vocab_size": len(tokenizer),
-             "max_length": max_length, "dropout": dropout, "weight_decay": weight_decay, "grad_clip": grad_clip,
-             "patience": patience, "parameters": parameters, "save_dtype": save_dtype, "verbatim": list(verbatim)}
-    if base.startswith("scratch"):
-        hyper["architecture"] = SCRATCH_SIZES[base.partition(":")[2] or "small"]
-    out = Path(out)
-    result = TrainResult(out, None, 0, 0.0, 0.0)
-    eval_seconds = eval_total = 0.0
-    bad_evals = 0
+def _write_card(settings: TrainSettings, result: TrainResult, data: _Data, *, dev_used: int,
+                hyper: dict[str, Any]) -> None:
+    best = None if result.best_dev_loss is None else round(result.best_dev_loss, 4)
+    history = "; ".join(f"{h['at']}: {h['dev_loss']}" for h in result.history) if dev_used else "no dev set"
+    metrics = {"best dev loss (target tokens, delexicalised)": best, "steps": result.steps,
+               "epochs": result.epochs_completed, "stopped by": result.stopped, "training minutes": result.minutes,
+               "dev loss history": history}
+    card_data = {"train": _source_name(settings.pairs, data.train), "dev": _source_name(settings.dev, data.dev),
+                 "train pairs": len(data.train), "dev pairs used for loss": dev_used,
+                 "delexicalised slots": ", ".join(settings.verbatim)}
+    write_model_card(settings.out, title=f"hybridnlg GPT-2 realizer: {settings.out.name}", data=card_data,
+                     hyper=hyper, metrics=metrics, command=settings.command)
 
-    def evaluate(label: str) -> bool:
-        """Dev loss now; saves when best. Returns True when early stopping should stop training."""
-        nonlocal eval_seconds, eval_total, bad_evals
-        began = time.monotonic()
-        loss = _dev_loss(model, dev_batches, pad_id) if dev_batches else float("nan")
-        eval_seconds = time.monotonic() - began
-        eval_total += time.monotonic() - began
-        entry = {"at": label, "step": result.steps, "dev_loss": round(loss, 4),
-                 "minutes": round((time.monotonic() - started) / 60, 2)}
-        result.history.append(entry)
-        improved = not dev_batches or result.best_dev_loss is None or loss < result.best_dev_loss
-        if improved:
-            result.best_dev_loss = None if not dev_batches else loss
-            bad_evals = 0
-            _save(model, tokenizer, meta, out, save_dtype, lora)
-        else:
-            bad_evals += 1
-        console.print(f"[{label}] step {result.steps} dev loss {loss:.4f}{' (best, saved)' if improved else ''}")
-        return bool(dev_batches) and bad_evals >= patience
 
-    model.train()
-    window_loss, window_tokens, window_start = 0.0, 0, time.monotonic()
-    loop_started = time.monotonic()
-    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-               TextColumn("{task.fields[status]}")]
-    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
-        task = progress.add_task("training", total=planned, status="")
-        for epoch in range(epochs):
-            batches = _batches(train_set, batch_size, rng, shuffle=True)
-            stop_reason: str | None = None
-            for number, batch in enumerate(batches, 1):
-                inputs = _collate(batch, pad_id)
-                loss = model(**inputs).loss
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-                optimizer.step()
-                scheduler.step()
-                optimizer.zero_grad(set_to_none=True)
-                result.steps += 1
-                window_loss += loss.item()
-                window_tokens += int(inputs["attention_mask"].sum())
-                progress.update(task, advance=1, status=f"loss {window_loss / max(result.steps % log_every, 1):.3f}")
-                if result.steps % log_every == 0:
-                    elapsed = time.monotonic() - window_start
-                    console.print(f"epoch {epoch + 1} step {result.steps}/{total} loss {window_loss / log_every:.4f} "
-                                  f"lr {scheduler.get_last_lr()[0]:.2e} {window_tokens / elapsed:.0f} tok/s "
-                                  f"{(time.monotonic() - started) / 60:.1f} min")
-                    if deadline is not None:
-                        # Fit the linear decay into the time budget: re-plan the schedule's end from the speed so far.
-                        # Average since the start (less dev evaluations): one noisy window must not jerk the LR.
-                        seconds_per_step = (time.monotonic() - loop_started - eval_total) / result.steps
-                        left = deadline - time.monotonic() - max(eval_seconds, 30.0) * 1.5
-                        fit = result.steps + max(int(left / seconds_per_step), 1)
-                        if fit < planned and abs(fit - total) > log_every // 2:
-                            total = fit
-                            scheduler = get_linear_schedule_with_warmup(
-                                optimizer, min(warmup, total // 2), total, last_epoch=result.steps - 1)
-                    window_loss, window_tokens, window_start = 0.0, 0, time.monotonic()
-                out_of_time = deadline is not None and time.monotonic() > deadline - max(eval_seconds, 30.0) * 1.5
-                if out_of_time or result.steps >= total:
-                    stop_reason = "time budget" if out_of_time or total < planned else "max steps"
-                    break
-            finished = number == len(batches)
-            result.epochs_completed = epoch + 1 if finished else round(epoch + number / len(batches), 2)
-            if evaluate(f"epoch {epoch + 1}" if finished else f"end ({stop_reason})"):
-                result.stopped = "early stopping"
-                break
-            if stop_reason and (not finished or epoch + 1 < epochs):
-                result.stopped = stop_reason
-                break
-    result.minutes = round((time.monotonic() - started) / 60, 2)
-    metrics = {"best dev loss (target tokens, delexicalised)": None if result.best_dev_loss is None
-               else round(result.best_dev_loss, 4),
-               "steps": result.steps, "epochs": result.epochs_completed, "stopped by": result.stopped,
-               "training minutes": result.minutes,
-               "dev loss history": "; ".join(f"{h['at']}: {h['dev_loss']}" for h in result.history)
-               if dev_batches else "no dev set"}
-    data = {"train": str(pairs) if isinstance(pairs, (str, Path)) else f"{len(train_pairs)} pairs in memory",
-            "dev": str(dev) if isinstance(dev, (str, Path)) else f"{len(dev_pairs)} pairs in memory",
-            "train pairs": len(train_set), "dev pairs used for loss": len(dev_set),
-            "delexicalised slots": ", ".join(verbatim)}
-    write_model_card(out, title=f"hybridnlg GPT-2 realizer: {out.name}", data=data, hyper=hyper,
-                     metrics=metrics, command=command)
+def _report(console: Console, result: TrainResult) -> None:
     console.print(f"done: {result.stopped}, {result.steps} steps, best dev loss {result.best_dev_loss}, "
-                  f"{result.minutes} min -> {out}")
-    return result
+                  f"{result.minutes} min -> {result.out}")
 
 
-@click.command("train")
-@click.option("--pairs", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="Training pairs: E2E mr,ref CSV, CSV with data,text, or JSONL {data, text}.")
-@click.option("--base", default="scratch:small", show_default=True,
-              help=f"gpt2 (hub id), a local model dir, or scratch:SIZE ({'|'.join(SCRATCH_SIZES)}).")
-@click.option("--out", required=True, type=click.Path(file_okay=False), help="Output model directory.")
-@click.option("--format", "format_", type=click.Choice(["data", "template-guided"]), default="data",
-              show_default=True)
-@click.option("--epochs", type=int, default=10, show_default=True)
-@click.option("--lr", type=float, default=1e-3, show_default=True)
-@click.option("--batch-size", type=int, default=32, show_default=True)
-@click.option("--warmup", type=int, default=500, show_default=True, help="Warm-up steps.")
-@click.option("--lora/--no-lora", default=False, help="Train LoRA adapters (peft), merged before saving.")
-@click.option("--dev", type=click.Path(exists=True, dir_okay=False), default=None, help="Dev pairs for loss.")
-@click.option("--max-minutes", type=float, default=None, help="Time budget; the LR schedule is fitted to it.")
-@click.option("--seed", type=int, default=42, show_default=True)
-@click.option("--verbatim", default=",".join(DEFAULT_VERBATIM), show_default=True,
-              help="Comma-separated slots replaced by placeholders.")
-@click.option("--vocab-size", type=int, default=2000, show_default=True, help="BPE vocabulary (scratch only).")
-@click.option("--max-steps", type=int, default=None)
-@click.option("--threads", type=int, default=None, help="torch CPU threads.")
-@click.option("--save-dtype", type=click.Choice(["float16", "bfloat16", "float32"]), default="float16",
-              show_default=True)
-def train_command(pairs: str, base: str, out: str, format_: str, epochs: int, lr: float, batch_size: int,
-                  warmup: int, lora: bool, dev: str | None, max_minutes: float | None, seed: int, verbatim: str,
-                  vocab_size: int, max_steps: int | None, threads: int | None, save_dtype: str) -> None:
-    """Train a GPT-2 data-to-text model for the gpt2 realizer."""
-    train(pairs, base, out, format_, epochs, lr, batch_size, warmup, lora, dev, max_minutes, seed,
-          verbatim=[slot.strip() for slot in verbatim.split(",") if slot.strip()], vocab_size=vocab_size,
-          max_steps=max_steps, threads=threads, save_dtype=save_dtype,
-          command=_command_line(click.get_current_context()))
+# The command line: one option per TrainSettings field (but LIBRARY_ONLY), in field order.
 
 
-def _command_line(ctx: click.Context) -> str:
+def _cli_fields() -> dict[str, FieldInfo]:
+    return {name: info for name, info in TrainSettings.model_fields.items() if name not in LIBRARY_ONLY}
+
+
+def _option_name(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _value_type(annotation: Any) -> Any:
+    """The type an option parses: Optional and unions reduced to their first member, Annotated unwrapped."""
+    while typing.get_origin(annotation) in (typing.Union, types.UnionType, typing.Annotated):
+        annotation = next(arg for arg in typing.get_args(annotation) if arg is not type(None))
+    return annotation
+
+
+def _click_type(value_type: Any) -> click.ParamType[Any]:
+    if typing.get_origin(value_type) is Literal:
+        return click.Choice(typing.get_args(value_type))
+    if value_type is Path:
+        return click.Path()
+    scalars: dict[Any, click.ParamType[Any]] = {int: click.INT, float: click.FLOAT}
+    return scalars.get(value_type, click.STRING)
+
+
+def _help(name: str, info: FieldInfo) -> str:
+    """The field's description, with TrainSettings' default (click's own default stays None)."""
+    default = info.get_default()
+    if info.is_required() or default is None:
+        return info.description or ""
+    if isinstance(default, bool):
+        shown = _option_name(name)[2:] if default else f"no-{_option_name(name)[2:]}"
+    else:
+        shown = ",".join(default) if isinstance(default, list) else str(default)
+    return f"{info.description}  [default: {shown}]"
+
+
+def _cli_option(name: str, info: FieldInfo) -> click.Option:
+    """Unset options stay None, so that TrainSettings supplies every default."""
+    value_type = _value_type(info.annotation)
+    if value_type is bool:
+        return click.Option([f"{_option_name(name)}/--no-{_option_name(name)[2:]}"], default=None,
+                            help=_help(name, info))
+    return click.Option([_option_name(name)], type=_click_type(value_type), required=info.is_required(),
+                        default=None, help=_help(name, info))
+
+
+def _problem(error: Any) -> tuple[str | None, str]:
+    """(option, message) of one pydantic error; the message without pydantic's 'Value error, ' prefix."""
+    cause = (error.get("ctx") or {}).get("error")
+    option = _option_name(str(error["loc"][0])) if error["loc"] else None
+    return option, str(cause) if isinstance(cause, Exception) else str(error["msg"])
+
+
+def _click_error(error: ValidationError) -> click.UsageError:
+    problems = [_problem(problem) for problem in error.errors()]
+    options = {option for option, _ in problems}
+    if len(options) == 1 and None not in options:
+        return click.BadParameter("; ".join(message for _, message in problems), param_hint=options.pop())
+    return click.UsageError("; ".join(f"{option}: {message}" if option else message for option, message in problems))
+
+
+def _command_line(settings: TrainSettings) -> str:
     """The equivalent `hybridnlg train` call, every option spelled out (for the model card)."""
     words = ["hybridnlg", "train"]
-    for param in ctx.command.params:
-        value = ctx.params.get(param.name or "")
-        if value is None or not isinstance(param, click.Option):
-            continue
-        if param.is_flag:
-            words.append(param.opts[0] if value else param.secondary_opts[0])
-        else:
-            words += [param.opts[0], str(value)]
+    for name in _cli_fields():
+        value = getattr(settings, name)
+        if isinstance(value, bool):
+            words.append(_option_name(name) if value else f"--no-{_option_name(name)[2:]}")
+        elif value is not None:
+            words += [_option_name(name), ",".join(value) if isinstance(value, list) else str(value)]
     return shlex.join(words)
+
+
+def _run_command(**options: Any) -> None:
+    try:
+        settings = TrainSettings(**{name: value for name, value in options.items() if value is not None})
+    except ValidationError as error:
+        raise _click_error(error) from None
+    try:
+        train(settings.model_copy(update={"command": _command_line(settings)}))
+    except TrainConfigError as error:
+        raise click.BadParameter(error.message, param_hint=_option_name(error.setting)) from error
+
+
+train_command = click.Command(
+    "train", callback=_run_command, params=[_cli_option(name, info) for name, info in _cli_fields().items()],
+    help="Train a GPT-2 data-to-text model for the gpt2 realizer.")
 
 
 if __name__ == "__main__":
