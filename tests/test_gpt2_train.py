@@ -112,6 +112,14 @@ def test_template_guided_needs_drafts_raises_config_error(tmp_path: Path) -> Non
     assert isinstance(caught.value, TrainConfigError) and caught.value.setting == "pairs"
 
 
+def test_a_malformed_pairs_file_is_a_config_error_naming_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("foo,bar\n1,2\n")
+    with pytest.raises(TrainConfigError, match=r"bad.csv.*expected columns mr,ref or data,text") as caught:
+        train(TrainSettings(pairs=bad, out=tmp_path / "x", quiet=True))
+    assert caught.value.setting == "pairs"
+
+
 def test_command_options_are_the_settings_fields() -> None:
     options = {param.name: param for param in train_command.params if isinstance(param, click.Option)}
     assert list(options) == [name for name in TrainSettings.model_fields if name not in LIBRARY_ONLY]

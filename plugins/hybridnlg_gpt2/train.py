@@ -94,7 +94,10 @@ def _pairs(source: Path | list[Pair] | None) -> list[Pair]:
 
 
 def _load_data(settings: TrainSettings) -> _Data:
-    data = _Data(_pairs(settings.pairs), _pairs(settings.dev))
+    try:
+        data = _Data(_pairs(settings.pairs), _pairs(settings.dev))
+    except ValueError as exc:  # a malformed pairs file: its message names the file and line
+        raise TrainConfigError("pairs", str(exc)) from None
     if settings.format == "template-guided" and any(pair.draft is None for pair in data.train):
         raise TrainConfigError("pairs", "template-guided training needs a 'draft' column/key in every pair")
     return data
