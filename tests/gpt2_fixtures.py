@@ -95,6 +95,6 @@ class DraftRealizer(Realizer[ComponentConfig]):
         return [[Candidate("template", ", ".join(str(v) for v in s.fact_values().values()) + ".")] for s in segments]
 
 
-def fake_engine(config_dir: Path, seed: int = 3) -> Context:
+def draft_context(config_dir: Path, seed: int = 3) -> Context:
     """A context without an engine whose `template` realizer writes the drafts."""
     return Context.standalone(config_dir, seed=seed, realizers={"template": DraftRealizer(ComponentConfig())})

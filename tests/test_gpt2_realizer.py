@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gpt2_fixtures import RECORDS, build_tiny_model, fake_engine, segment
+from gpt2_fixtures import RECORDS, build_tiny_model, draft_context, segment
 from pydantic import ValidationError
 
 from hybridnlg import Candidate, Failure
@@ -26,7 +26,7 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def make(model_dir: Path, **settings: Any) -> GPT2Realizer:
     settings = {"model": model_dir.name, "max_new_tokens": 12, "local_files_only": True, **settings}
-    return GPT2Realizer(GPT2Realizer.Config(**settings), fake_engine(model_dir.parent))
+    return GPT2Realizer(GPT2Realizer.Config(**settings), draft_context(model_dir.parent))
 
 
 def outputs(results: list[list[Candidate] | Failure]) -> list[Any]:
@@ -103,13 +103,13 @@ def test_leftover_or_missing_placeholder_rejects_the_candidate(model_dir: Path) 
 
 def test_unknown_model_lists_what_was_tried(tmp_path: Path) -> None:
     realizer = GPT2Realizer(GPT2Realizer.Config(model="./no/such-model", local_files_only=True),
-                            fake_engine(tmp_path))
+                            draft_context(tmp_path))
     [problem] = realizer.check()
     assert "no model named './no/such-model'" in problem
     assert "short names" in problem and str(tmp_path / "no/such-model") in problem
     [result] = realizer.realize([segment(RECORDS[0])])
     assert isinstance(result, Failure) and "no model named" in result.reason
-    hub = GPT2Realizer(GPT2Realizer.Config(model="nobody-has-this-model", local_files_only=True), fake_engine(tmp_path))
+    hub = GPT2Realizer(GPT2Realizer.Config(model="nobody-has-this-model", local_files_only=True), draft_context(tmp_path))
     [problem] = hub.check()
     assert "hub id 'nobody-has-this-model' in the local hub cache only (offline)" in problem
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 import pytest
-from gpt2_fixtures import RECORDS, build_tiny_model, fake_engine, segment, write_e2e_csv
+from gpt2_fixtures import RECORDS, build_tiny_model, draft_context, segment, write_e2e_csv
 from pydantic import ValidationError
 
 from hybridnlg import ConfigError, Failure
@@ -59,7 +59,7 @@ def test_train_from_scratch_end_to_end_loads_as_realizer(tmp_path: Path) -> None
     assert "best dev loss" in card and "batch_size" in card
     realizer = GPT2Realizer(GPT2Realizer.Config.model_validate({"model": "models/tiny-e2e", "max_new_tokens": 10,
                                                              "local_files_only": True}),
-                            fake_engine(tmp_path))
+                            draft_context(tmp_path))
     assert realizer.check() == []
     results = realizer.realize([segment(record, index=i) for i, record in enumerate(RECORDS[:3])])
     assert len(results) == 3 and all(isinstance(r, (list, Failure)) for r in results)
