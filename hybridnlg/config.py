@@ -9,6 +9,7 @@ from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 from .errors import ConfigError
 
@@ -219,8 +220,8 @@ def _yaml_lines(text: str) -> dict[tuple[Any, ...], int]:
 
 
 def _known_keys() -> set[str]:
-    models = [EngineConfig, SegmentSpec, ComputedFact, EntitySpec, SectionSpec, DocumentSpec, OutputSpec, DecisionSpec,
-              RoutingSpec]
+    models: list[type[BaseModel]] = [EngineConfig, SegmentSpec, ComputedFact, EntitySpec, SectionSpec, DocumentSpec,
+                                     OutputSpec, DecisionSpec, RoutingSpec]
     return {field.alias or name for model in models for name, field in model.model_fields.items()}
 
 
@@ -228,7 +229,7 @@ def _known_keys() -> set[str]:
 MOVED = {"lexicon": "validators.spacy.lexicon", "lexicon_files": "validators.spacy.lexicon_files"}
 
 
-def _hint(error: dict[str, Any]) -> str:
+def _hint(error: ErrorDetails) -> str:
     if error["type"] != "extra_forbidden":
         return ""  # pydantic's own message already lists allowed values for literals
     if len(error["loc"]) == 1 and error["loc"][0] in MOVED:

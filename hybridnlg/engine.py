@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
 from pydantic import ValidationError
 
@@ -223,6 +223,28 @@ class Engine:
     async def arender(self, record: dict[str, Any], **kwargs: Any) -> Report:
         return await asyncio.to_thread(self.render, record, **kwargs)
 
+    @overload
+    def render_many(
+        self,
+        records: Iterable[Any],
+        *,
+        format: str | None = ...,
+        realizer: str | None = ...,
+        window: int = ...,
+        errors: Literal["raise"] = ...,
+    ) -> Iterator[Report]: ...
+
+    @overload
+    def render_many(
+        self,
+        records: Iterable[Any],
+        *,
+        format: str | None = ...,
+        realizer: str | None = ...,
+        window: int = ...,
+        errors: str,
+    ) -> Iterator[Report | dict[str, Any]]: ...
+
     def render_many(
         self,
         records: Iterable[Any],
@@ -241,7 +263,8 @@ class Engine:
             records = records.to_dict(orient="records")
         iterator = enumerate(records)
         while chunk := list(islice(iterator, window)):
-            for (index, _), outcome in zip(chunk, self.run_window(chunk, format=format, realizer=realizer)):
+            outcomes = self.run_window(chunk, format=format, realizer=realizer)  # one per record, in order
+            for (index, _), outcome in zip(chunk, outcomes, strict=True):
                 if isinstance(outcome, Exception):
                     if errors == "raise":
                         raise outcome

@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from jinja2 import StrictUndefined
+from jinja2 import StrictUndefined, Template
 from jinja2 import TemplateError as JinjaTemplateError
+from jinja2.environment import TemplateExpression
 from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import DataError
@@ -17,10 +18,10 @@ class Expressions:
 
     def __init__(self) -> None:
         self.env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
-        self._compiled: dict[tuple[str, str], Any] = {}
+        self._compiled: dict[tuple[str, str], TemplateExpression | Template] = {}
         self._lock = threading.Lock()
 
-    def _get(self, kind: str, source: str) -> Any:
+    def _get(self, kind: str, source: str) -> TemplateExpression | Template:
         key = (kind, source)
         compiled = self._compiled.get(key)
         if compiled is None:
@@ -31,13 +32,17 @@ class Expressions:
 
     def evaluate(self, source: str, context: dict[str, Any], *, where: str) -> Any:
         try:
-            return self._get("expr", source)(**context)
+            expression = self._get("expr", source)
+            assert isinstance(expression, TemplateExpression)
+            return expression(**context)
         except JinjaTemplateError as exc:
             raise DataError(f"{where}: cannot evaluate `{source}`: {exc}") from None
 
     def render(self, source: str, context: dict[str, Any], *, where: str) -> str:
         try:
-            return self._get("text", source).render(**context)
+            template = self._get("text", source)
+            assert isinstance(template, Template)
+            return template.render(**context)
         except JinjaTemplateError as exc:
             raise DataError(f"{where}: cannot render `{source}`: {exc}") from None
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field
 
-from .components import ComponentConfig, Realizer, Validator
+from .components import Component, ComponentConfig, Realizer, Validator
 from .config import parse_config
 from .context import Context
 from .engine import Engine
@@ -74,18 +74,20 @@ class FakeValidator(Validator[FakeValidatorConfig]):
         return reports
 
 
-def plugin_of(*classes: type, **hooks: Callable[..., Any]) -> object:
+def plugin_of(*classes: type[Component[Any]], **hooks: Callable[..., Any]) -> object:
     """A plugin object registering the given realizer/validator classes, plus any extra hook functions."""
 
     class _Plugin:
+        __name__: str  # pluggy names a registered plugin object by its `__name__`
+
         @hookimpl
-        def register_realizers(self, register: Callable[[type], None]) -> None:
+        def register_realizers(self, register: Callable[[type[Realizer[Any]]], None]) -> None:
             for cls in classes:
                 if issubclass(cls, Realizer):
                     register(cls)
 
         @hookimpl
-        def register_validators(self, register: Callable[[type], None]) -> None:
+        def register_validators(self, register: Callable[[type[Validator[Any]]], None]) -> None:
             for cls in classes:
                 if issubclass(cls, Validator):
                     register(cls)

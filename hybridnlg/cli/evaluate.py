@@ -26,7 +26,8 @@ def _bleu(hypotheses: list[str], references: Sequence[Sequence[str]]) -> float:
 
     width = max((len(refs) for refs in references), default=0)
     streams = [[refs[i] if i < len(refs) else None for refs in references] for i in range(width)]
-    return round(sacrebleu.corpus_bleu(hypotheses, streams).score, 2)
+    # sacrebleu documents None as "no reference here" (a varying number per segment) but annotates only str
+    return round(sacrebleu.corpus_bleu(hypotheses, streams).score, 2)  # type: ignore[arg-type]
 
 
 def evaluate(
@@ -84,6 +85,8 @@ def summarize(
         "seconds_per_record": round(elapsed / max(len(outputs), 1), 4),
     }
     if references is not None:
-        paired = [(o.plain_text if isinstance(o, Report) else "", refs) for o, refs in zip(outputs, references)]
+        # the CLI checks that there is one reference line per record; from Python, extra items on either side are cut off
+        paired = [(o.plain_text if isinstance(o, Report) else "", refs)
+                  for o, refs in zip(outputs, references, strict=False)]
         summary["bleu"] = _bleu([h for h, _ in paired], [refs for _, refs in paired])
     return summary

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..types import Segment
 from .plan import Plan
 
@@ -28,7 +30,7 @@ def _merge(group: list[Segment]) -> Segment:
     context = {k: v for seg in reversed(group) for k, v in seg.context.items()}
     context["ref"] = first.context.get("ref")
     merged_id = "+".join(seg.id for seg in group)
-    options: dict[str, dict] = {}
+    options: dict[str, dict[str, Any]] = {}
     for seg in reversed(group):
         for realizer, opts in seg.options.items():
             options.setdefault(realizer, {}).update(opts)

@@ -23,13 +23,17 @@ def choose(result: SegmentResult, stage: int, policy: DecisionSpec) -> Candidate
     if not passing:
         return None
 
+    prefer = policy.prefer or []  # always set once the engine has resolved the config (router.resolve_routing)
+
     def preference(trace: CandidateTrace) -> int:
         name = trace.candidate.realizer
-        return policy.prefer.index(name) if name in policy.prefer else len(policy.prefer)
+        return prefer.index(name) if name in prefer else len(prefer)
+
+    def model_score(trace: CandidateTrace) -> float:
+        return trace.candidate.score if trace.candidate.score is not None else -math.inf
 
     best = max(t.score for t in passing)
     eligible = [t for t in passing if t.score >= best - policy.margin]
-    model_score = lambda t: t.candidate.score if t.candidate.score is not None else -math.inf
     winner = min(eligible, key=lambda t: (preference(t), -t.score, -model_score(t)))
     winner.status = "chosen"
     for trace in passing:

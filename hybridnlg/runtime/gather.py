@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -79,11 +80,12 @@ class Gatherer:
         self.stats.sizes[len(window)] += 1
         for (fmt, realizer), requests in groups.items():
             rows = list(enumerate(r.record for r in requests))
+            outcomes: Sequence[Report | Exception]
             try:
                 outcomes = await asyncio.to_thread(self.engine.run_window, rows, format=fmt, realizer=realizer)
             except Exception as exc:  # noqa: BLE001 - each waiting request gets the failure, the loop goes on
                 outcomes = [exc] * len(requests)
-            for request, outcome in zip(requests, outcomes):
+            for request, outcome in zip(requests, outcomes, strict=True):  # one outcome per record, in order
                 if not isinstance(outcome, Exception):
                     outcome.record_index = 0
                     if len(requests) > 1:
