@@ -17,7 +17,7 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?
 def _ordinal(day: int) -> str:
     from hybridnlg import inflect_engine
 
-    return str(inflect_engine().ordinal(day))
+    return inflect_engine().ordinal(str(day))  # same text as for the int, which inflect types as numbers.Number
 
 
 def as_date(value: Any) -> dt.date | None:

@@ -141,13 +141,17 @@ class FactChecker:
             self._added_numbers(state, [m for m in mentions if m.span not in used and not state.inside(m.span)])
         if self.settings.check_entities:
             self._entities(state, doc, statistical)
+        self._missing(state, facts)
+        return state.issues, state.status
+
+    @staticmethod
+    def _missing(state: _State, facts: dict[str, Fact]) -> None:
+        """Every fact nothing has expressed or contradicted is missing."""
         for name in facts:
             if name not in state.status:
                 state.status[name] = "missing"
-                state.issues.append(
-                    Issue("missing_fact", f"{name} = {facts[name].value!r} is not expressed", fact=name, span=None, category="fact")
-                )
-        return state.issues, state.status
+                message = f"{name} = {facts[name].value!r} is not expressed"
+                state.issues.append(Issue("missing_fact", message, fact=name, span=None, category="fact"))
 
     # kinds --------------------------------------------------------------------------------------------------------
 
@@ -185,7 +189,7 @@ class FactChecker:
         wanted = self.reader.read(value)
         if wanted and re.fullmatch(r"[\W\d\s]*(?:[A-Za-z]{0,3}[\W\d\s]*)", value):
             mentions = [m for m in self.reader.read(state.text) if state.free(m.span)]
-            found = [next((m for m in mentions if agrees(m, w.value, self.settings.tolerance, self.settings.rounding)), None) for w in wanted]
+            found = [next((m for m in mentions if self._agrees(m, w.value)), None) for w in wanted]
             if all(found):
                 for m in found:
                     assert m is not None
@@ -225,7 +229,12 @@ class FactChecker:
                         state.express(name, span)
 
     def _reading(
-        self, state: _State, match: LexiconMatch, readings: list[Reading], expected: dict[str, str], context: Mapping[str, Any]
+        self,
+        state: _State,
+        match: LexiconMatch,
+        readings: list[Reading],
+        expected: dict[str, str],
+        context: Mapping[str, Any],
     ) -> None:
         span, said = match.span, match.text
         hit = next((r for r in readings if expected.get(r.slot) == value_key(r.value)), None)
@@ -249,7 +258,8 @@ class FactChecker:
         in_context = next((r for r in readings if context.get(r.slot) is not None), None)
         if in_context is not None:
             want = context[in_context.slot]
-            state.wrong(in_context.slot, f"{in_context.slot} is {want!r} but the text says {said!r} ({in_context.value})", span)
+            message = f"{in_context.slot} is {want!r} but the text says {said!r} ({in_context.value})"
+            state.wrong(in_context.slot, message, span)
             return
         slots = ", ".join(sorted({r.slot for r in readings}))
         state.added(f"{said!r} states {slots}, which is not among the facts", span, fact=readings[0].slot)
@@ -271,11 +281,12 @@ class FactChecker:
                 if state.free(m.span()):
                     found.setdefault(direction, m.span())
         if want in found:
-            state.express(fact.name, found[want])  # type: ignore[index]
+            state.express(fact.name, found[want])
             return
         if found:
             direction, span = min(found.items(), key=lambda item: item[1])
-            state.wrong(fact.name, f"{fact.name} is {fact.value!r} but the text says {state.text[span[0]:span[1]]!r}", span)
+            said = state.text[span[0] : span[1]]
+            state.wrong(fact.name, f"{fact.name} is {fact.value!r} but the text says {said!r}", span)
 
     def _boolean_fact(self, state: _State, fact: Fact) -> None:
         words = re.sub(r"(?<=[a-z])(?=[A-Z])|_", " ", fact.name).lower()
@@ -312,7 +323,8 @@ class FactChecker:
             used.add(match.span)
             state.express(name, match.span)
             if symbols and match.currency and match.currency not in symbols:
-                state.wrong(name, f"{name} is in {'/'.join(sorted(symbols))} but the text writes {match.currency!r}", match.span)
+                message = f"{name} is in {'/'.join(sorted(symbols))} but the text writes {match.currency!r}"
+                state.wrong(name, message, match.span)
             if match.value >= 0 and value != 0:
                 said = direction_before(state.text, *match.span)
                 if said is not None and said[0] != ("up" if value > 0 else "down"):
@@ -344,7 +356,8 @@ class FactChecker:
             state.express(fact.name)
 
     def _added_numbers(self, state: _State, mentions: list[NumberMention]) -> None:
-        supported = [n for v in (state.segment.context, state.segment.fact_values()) for n in numbers_in(v, self.reader)]
+        data = (state.segment.context, state.segment.fact_values())
+        supported = [n for v in data for n in numbers_in(v, self.reader)]
         for mention in mentions:
             if mention.weak or any(self._agrees(mention, n) for n in supported):
                 continue
@@ -353,9 +366,8 @@ class FactChecker:
     # entities -----------------------------------------------------------------------------------------------------
 
     def _entities(self, state: _State, doc: Doc, statistical: bool) -> None:
-        blob = " | ".join(
-            str(leaf).lower() for v in (state.segment.context, state.segment.fact_values()) for leaf in leaves(v) if isinstance(leaf, str)
-        )
+        data = (state.segment.context, state.segment.fact_values())
+        blob = " | ".join(str(leaf).lower() for v in data for leaf in leaves(v) if isinstance(leaf, str))
         blob += " | " + self.lexicon.vocabulary
         for tokens in self._name_candidates(doc, statistical, state):
             words = [

@@ -15,7 +15,7 @@ from hybridnlg import Issue
 _fluency = partial(Issue, category="fluency")
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc, Span
+    from spacy.tokens import Doc, Span, Token
 
 _SPECIAL_TOKENS = re.compile(
     r"<\|[^|<>\n]{1,40}\|>"
@@ -54,10 +54,13 @@ VERB_WORDS = frozenset(
     need needs needed include includes included feature features featured boast boasts boasted allow allows
     allowed accept accepts accepted recommend recommends recommended open opens opened close closes closed
     earn earns earned post posts posted show shows showed shown lead leads led fail fails failed stand stands
-    stood run runs ran slip slips slipped jump jumps jumped edge edges edged totals totalled totaled amount amounts amounted
-    receive receives received score scores scored call calls called name names named
+    stood run runs ran slip slips slipped jump jumps jumped edge edges edged totals totalled totaled amount amounts
+    amounted receive receives received score scores scored call calls called name names named
     """.split()
 )
+
+
+_SUBJECT_PRONOUNS = ("it", "he", "she", "that", "which", "who")
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,8 @@ def leftovers(text: str, slot_names: Iterable[str]) -> list[Issue]:
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue
             taken.append(m.span())
-            issues.append(_fluency("leftover_placeholder", f"leftover placeholder or special token {m.group(0)!r}", span=m.span()))
+            message = f"leftover placeholder or special token {m.group(0)!r}"
+            issues.append(_fluency("leftover_placeholder", message, span=m.span()))
     names = {n.lower() for n in slot_names}
     for m in _NAMED_SLOT.finditer(text):
         inner = next(g for g in m.groups() if g is not None)
@@ -120,9 +124,8 @@ def characters(text: str, max_foreign: float) -> list[Issue]:
         if ch == "\ufffd" or category in ("Cs", "Co") or (category == "Cc" and ch not in "\t\n\r"):
             issues.append(_fluency("odd_characters", f"unexpected character U+{ord(ch):04X}", span=(i, i + 1)))
         elif category == "Cf":
-            issues.append(
-                _fluency("odd_characters", f"invisible formatting character U+{ord(ch):04X}", span=(i, i + 1), severity="warning")
-            )
+            message = f"invisible formatting character U+{ord(ch):04X}"
+            issues.append(_fluency("odd_characters", message, span=(i, i + 1), severity="warning"))
         elif ch.isalpha():
             if unicodedata.name(ch, "").startswith("LATIN"):
                 latin += 1
@@ -130,7 +133,8 @@ def characters(text: str, max_foreign: float) -> list[Issue]:
                 other += 1
                 first_other = i if first_other is None else first_other
     if len(issues) > 5:
-        issues = [*issues[:5], _fluency("odd_characters", f"{len(issues) - 5} more odd characters", severity=issues[5].severity)]
+        more = _fluency("odd_characters", f"{len(issues) - 5} more odd characters", severity=issues[5].severity)
+        issues = [*issues[:5], more]
     if other and first_other is not None and other / (latin + other) > max_foreign:
         issues.append(
             _fluency(
@@ -147,9 +151,8 @@ def length(text: str, limits: FluencyLimits) -> list[Issue]:
     if size < limits.min_chars:
         return [_fluency("too_short", f"{size} characters; at least {limits.min_chars} expected", span=(0, len(text)))]
     if size > limits.max_chars:
-        return [
-            _fluency("too_long", f"{size} characters; at most {limits.max_chars} allowed", span=(limits.max_chars, len(text)))
-        ]
+        message = f"{size} characters; at most {limits.max_chars} allowed"
+        return [_fluency("too_long", message, span=(limits.max_chars, len(text)))]
     return []
 
 
@@ -165,13 +168,15 @@ def sentences(doc: Doc, statistical: bool, limits: FluencyLimits) -> list[Issue]
         words = [t for t in sent if not (t.is_punct or t.is_space)]
         last = words[-1] if words else None
         if last is not None and last.lower_ in DANGLING and sent[-1].is_punct:
-            issues.append(_fluency("incomplete_sentence", f"sentence ends on {last.text!r}: {_quote(sent.text)}", span=span))
+            message = f"sentence ends on {last.text!r}: {_quote(sent.text)}"
+            issues.append(_fluency("incomplete_sentence", message, span=span))
     if limits.require_terminal_punctuation and sents:
         stripped = doc.text.rstrip().rstrip(_CLOSERS_AFTER_TERMINAL)
-        last = sents[-1]
+        last_sent = sents[-1]
         if not stripped or stripped[-1] not in _TERMINAL + "…" or stripped.endswith(("...", "…")):
             reason = "trails off" if stripped.endswith(("...", "…")) else "has no terminal punctuation"
-            issue = _fluency("incomplete_sentence", f"the text {reason}: {_quote(last.text)}", span=(last.start_char, last.end_char))
+            message = f"the text {reason}: {_quote(last_sent.text)}"
+            issue = _fluency("incomplete_sentence", message, span=(last_sent.start_char, last_sent.end_char))
             if not any(i.span == issue.span for i in issues):
                 issues.append(issue)
     return issues
@@ -180,12 +185,14 @@ def sentences(doc: Doc, statistical: bool, limits: FluencyLimits) -> list[Issue]
 def _has_verb(sent: Span, statistical: bool) -> bool:
     if statistical:
         return sent.root.pos_ in ("VERB", "AUX") or any(t.pos_ in ("VERB", "AUX") for t in sent)
-    for prev, tok in zip([None, *sent[:-1]], sent):
+    for i, tok in enumerate(sent):
         if tok.lower_ in VERB_WORDS or (tok.is_alpha and len(tok) > 4 and tok.lower_.endswith("ed")):
             return True
         # "John Smith runs it", "It serves": a word in -s right after a name or a pronoun.
-        after_subject = prev is not None and (prev.text[:1].isupper() or prev.lower_ in ("it", "he", "she", "that", "which", "who"))
-        if after_subject and tok.is_alpha and tok.is_lower and len(tok) > 3 and tok.lower_.endswith("s") and not tok.lower_.endswith("ss"):
+        prev = sent[i - 1] if i else None
+        after_subject = prev is not None and (prev.text[:1].isupper() or prev.lower_ in _SUBJECT_PRONOUNS)
+        third_person = tok.lower_.endswith("s") and not tok.lower_.endswith("ss")
+        if after_subject and tok.is_alpha and tok.is_lower and len(tok) > 3 and third_person:
             return True
     return False
 
@@ -197,26 +204,45 @@ def _quote(text: str, limit: int = 60) -> str:
 
 def repetition(doc: Doc, limits: FluencyLimits) -> list[Issue]:
     """Stuttered words, phrases said twice, and content words used too often."""
-    issues: list[Issue] = []
     words = [t for t in doc if not (t.is_punct or t.is_space)]
+    issues = _stutters(doc, words)
+    for start, end in _repeated_ngrams(words, limits.ngram_size, limits.max_ngram_repeats):
+        if any(i.span and i.span[0] <= start and end <= i.span[1] for i in issues):
+            continue
+        issues.append(_fluency("repetition", f"repeated phrase {_quote(doc.text[start:end])}", span=(start, end)))
+    counts = Counter(t.lower_ for t in words if t.is_alpha and not t.is_stop and len(t) > 2)
+    for word, count in counts.items():
+        if count > limits.max_word_repeats:
+            last = [t for t in words if t.lower_ == word][-1]
+            span = (last.idx, last.idx + len(last))
+            issues.append(_fluency("repetition", f"{word!r} used {count} times", span=span, severity="warning"))
+    return issues
+
+
+def _stutters(doc: Doc, words: list[Token]) -> list[Issue]:
+    """A phrase said twice in a row ("a a", "near Burger King near Burger King"): the typical decoding loop."""
+    issues: list[Issue] = []
     lowered = [t.lower_ for t in words]
     covered = -1
     for i in range(len(words)):
-        # A phrase said twice in a row ("a a", "near Burger King near Burger King"): the typical decoding loop.
         for n in range(1, 9):
             if i + 2 * n > len(words) or words[i].idx <= covered:
                 break
             contiguous = words[i + 2 * n - 1].i - words[i].i == 2 * n - 1  # "Clowns. Clowns serves" is fine
-            if contiguous and lowered[i : i + n] == lowered[i + n : i + 2 * n] and any(t.is_alpha for t in words[i : i + n]):
+            repeated = lowered[i : i + n] == lowered[i + n : i + 2 * n]
+            if contiguous and repeated and any(t.is_alpha for t in words[i : i + n]):
                 last = words[i + 2 * n - 1]
                 covered = last.idx
                 what = "word" if n == 1 else "phrase"
-                issues.append(
-                    _fluency("repetition", f"repeated {what} {_quote(doc.text[words[i].idx : words[i + n - 1].idx + len(words[i + n - 1])])}",
-                          span=(words[i].idx, last.idx + len(last)))
-                )  # fmt: skip
+                phrase = doc.text[words[i].idx : words[i + n - 1].idx + len(words[i + n - 1])]
+                span = (words[i].idx, last.idx + len(last))
+                issues.append(_fluency("repetition", f"repeated {what} {_quote(phrase)}", span=span))
                 break
-    n = limits.ngram_size
+    return issues
+
+
+def _repeated_ngrams(words: list[Token], n: int, max_repeats: int) -> list[tuple[int, int]]:
+    """Character spans (overlapping ones merged) of n-grams with content words seen more than `max_repeats` times."""
     seen: dict[tuple[str, ...], int] = {}
     flagged: list[tuple[int, int]] = []
     for i in range(len(words) - n + 1):
@@ -227,21 +253,10 @@ def repetition(doc: Doc, limits: FluencyLimits) -> list[Issue]:
         if not content or all(t.text[:1].isupper() for t in content):
             continue
         seen[key] = seen.get(key, 0) + 1
-        if seen[key] > limits.max_ngram_repeats:
+        if seen[key] > max_repeats:
             start, end = gram[0].idx, gram[-1].idx + len(gram[-1])
             if flagged and start <= flagged[-1][1]:
                 flagged[-1] = (flagged[-1][0], end)
             else:
                 flagged.append((start, end))
-    for start, end in flagged:
-        if any(i.span and i.span[0] <= start and end <= i.span[1] for i in issues):
-            continue
-        issues.append(_fluency("repetition", f"repeated phrase {_quote(doc.text[start:end])}", span=(start, end)))
-    counts = Counter(t.lower_ for t in words if t.is_alpha and not t.is_stop and len(t) > 2)
-    for word, count in counts.items():
-        if count > limits.max_word_repeats:
-            last = [t for t in words if t.lower_ == word][-1]
-            issues.append(
-                _fluency("repetition", f"{word!r} used {count} times", span=(last.idx, last.idx + len(last)), severity="warning")
-            )
-    return issues
+    return flagged

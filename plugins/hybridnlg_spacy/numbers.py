@@ -102,10 +102,12 @@ class NumberReader:
         for m in _NUMBER_WORDS.finditer(text):
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue
-            value = _words_to_number(m.group(0) if not m.group("pct") else m.group(0)[: m.start("pct") - m.start()])
-            if value is None:
+            number = _words_to_number(m.group(0) if not m.group("pct") else m.group(0)[: m.start("pct") - m.start()])
+            if number is None:
                 continue
-            mentions.append(NumberMention(float(value), (m.start(), m.end()), m.group(0), 1.0, bool(m.group("pct")), None, True))
+            mentions.append(
+                NumberMention(float(number), (m.start(), m.end()), m.group(0), 1.0, bool(m.group("pct")), None, True)
+            )
         return sorted(mentions, key=lambda n: n.span)
 
 

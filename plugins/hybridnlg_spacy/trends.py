@@ -11,7 +11,9 @@ Direction = Literal["up", "down", "flat"]
 
 TREND_VALUES: dict[str, Direction] = {
     **dict.fromkeys("rising rise rose up increase increasing increased growth growing grew higher".split(), "up"),
-    **dict.fromkeys("falling fall fell down decrease decreasing decreased decline declining declined lower".split(), "down"),
+    **dict.fromkeys(
+        "falling fall fell down decrease decreasing decreased decline declining declined lower".split(), "down"
+    ),
     **dict.fromkeys("flat steady stable unchanged level".split(), "flat"),
 }
 
@@ -39,6 +41,8 @@ TREND_WORDS: dict[Direction, re.Pattern[str]] = {
 # Right after a number: "420 more than", "4.7% lower".
 _AFTER_UP = re.compile(r"^\s*(?:more|higher|up|above)\b", re.IGNORECASE)
 _AFTER_DOWN = re.compile(r"^\s*(?:fewer|less|lower|down|below)\b", re.IGNORECASE)
+_SIGNED: tuple[Direction, ...] = ("up", "down")  # the directions that give a number a sign
+_AFTER: tuple[tuple[Direction, re.Pattern[str]], ...] = (("up", _AFTER_UP), ("down", _AFTER_DOWN))
 # Words that end the phrase a direction word governs: "fell 4.7% to $4.1M" says nothing about $4.1M's sign.
 _WINDOW_STOP = re.compile(r"[,;:.!?]|\b(?:to|from|at|across|with|for|and|but|while|in|on)\b", re.IGNORECASE)
 
@@ -58,16 +62,17 @@ def direction_before(text: str, start: int, end: int) -> tuple[Direction, tuple[
     window_start = max(0, start - 40) + (cut or 0)
     window = text[window_start:start]
     best: tuple[Direction, tuple[int, int]] | None = None
-    for direction in ("up", "down"):
+    for direction in _SIGNED:
         for m in TREND_WORDS[direction].finditer(window):
             span = (window_start + m.start(), window_start + m.end())
             if best is None or span[0] > best[1][0]:
-                best = (direction, span)  # type: ignore[assignment]
+                best = (direction, span)
     if best is not None:
         return best
     after = text[end : end + 20]
-    for direction, pattern in (("up", _AFTER_UP), ("down", _AFTER_DOWN)):
-        m = pattern.search(after)
-        if m:
-            return direction, (end + m.start() + (len(m.group(0)) - len(m.group(0).lstrip())), end + m.end())  # type: ignore[return-value]
+    for direction, pattern in _AFTER:
+        found = pattern.search(after)
+        if found:
+            leading_space = len(found.group(0)) - len(found.group(0).lstrip())
+            return direction, (end + found.start() + leading_space, end + found.end())
     return None
