@@ -29,7 +29,9 @@ class LoadedModel:
     @property
     def context_size(self) -> int:
         config = self.model.config
-        return int(getattr(config, "n_positions", None) or getattr(config, "max_position_embeddings", 1024))
+        positions: int | None = getattr(config, "n_positions", None)
+        fallback: int = getattr(config, "max_position_embeddings", 1024)
+        return int(positions or fallback)
 
 
 _cache: dict[tuple[str, str, str], LoadedModel] = {}
@@ -112,7 +114,8 @@ def load_model(name: str, config_dir: Path | None, device: str, dtype: str, loca
 
         offline = local_files_only or hub_offline()
         bars = hf_logging.is_progress_bar_enabled()
-        hf_logging.disable_progress_bar()  # a "Loading weights" bar on every render is noise in the CLI
+        # a "Loading weights" bar on every render is noise in the CLI
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         try:
             tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=offline)
             config = AutoConfig.from_pretrained(source, local_files_only=offline)
@@ -128,8 +131,9 @@ def load_model(name: str, config_dir: Path | None, device: str, dtype: str, loca
             raise ModelNotFoundError(f"no model named {name!r}. Tried: " + "; ".join(tried)) from exc
         finally:
             if bars:
-                hf_logging.enable_progress_bar()
-        model.to(device).eval()
+                hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
+        # transformers declares `to` as @wraps(torch.nn.Module.to), which mypy reads as an unbound function
+        model.to(device).eval()  # type: ignore[arg-type]
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
         tokenizer.padding_side = "left"

@@ -26,8 +26,9 @@ def train_bpe(texts: Iterable[str], meta: ModelMeta, vocab_size: int) -> Any:
                             show_progress=False)
     # Placeholders are ordinary added tokens, not special ones, so decoding with skip_special_tokens keeps them.
     bpe.add_tokens([AddedToken(token, single_word=False, normalized=False) for token in placeholder_tokens(meta)])
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=bpe._tokenizer, eos_token=meta.eos, bos_token=meta.eos,
-                                        unk_token=meta.eos, pad_token=meta.eos)
+    tokenizer = PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
+        tokenizer_object=bpe._tokenizer, eos_token=meta.eos, bos_token=meta.eos, unk_token=meta.eos, pad_token=meta.eos
+    )
     tokenizer.add_special_tokens({"additional_special_tokens": [meta.separator, meta.draft_marker]})
     tokenizer.padding_side = "left"
     return tokenizer

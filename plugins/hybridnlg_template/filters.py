@@ -38,7 +38,7 @@ def choice(context: Context, *options: str) -> str:
     """`{{ choice("cheap", "inexpensive", "low-priced") }}`: a seeded synonym choice."""
     if not options:
         raise ValueError("choice() needs at least one option")
-    variation = context.get(VARIATION_KEY)
+    variation: Variation | None = context.get(VARIATION_KEY)
     if variation is None:
         return options[0]
     return variation.choose(options)
@@ -67,14 +67,20 @@ def ordinal(value: Any) -> str:
 
 def ordinal_words(value: Any) -> str:
     """`{{ 2 | ordinal_words }}` -> 'second'."""
-    return inflect_engine().ordinal(inflect_engine().number_to_words(value))
+    return inflect_engine().ordinal(_in_words(value))
 
 
 def number_words(value: Any, below: int | None = None) -> str:
     """`{{ 3 | number_words }}` -> 'three'; with below=10, numbers from 10 up stay in digits."""
     if below is not None and not (isinstance(value, int) and abs(value) < below):
         return str(value)
-    return inflect_engine().number_to_words(value)
+    return _in_words(value)
+
+
+def _in_words(value: Any) -> str:
+    words = inflect_engine().number_to_words(value)
+    assert isinstance(words, str)  # a list only with wantlist=True
+    return words
 
 
 def join_list(items: Sequence[Any], conj: str = "and", oxford: bool = False) -> str:

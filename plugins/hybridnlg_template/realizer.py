@@ -17,7 +17,7 @@ from jinja2 import (
     UndefinedError,
 )
 from jinja2 import TemplateError as JinjaError
-from jinja2.sandbox import SecurityError
+from jinja2.exceptions import SecurityError
 from pydantic import Field
 
 from hybridnlg import (
