@@ -54,7 +54,9 @@ class SegmentSpec(Strict):
     as_: str = Field("item", alias="as", description="Variable name of the current item in `foreach`.")
     compute: dict[str, ComputedFact] = Field(default_factory=dict)
     section: str | None = None
-    paragraph: int = Field(0, ge=0, description="Segments with the same paragraph number in a section share a paragraph.")
+    paragraph: int = Field(
+        0, ge=0, description="Segments with the same paragraph number in a section share a paragraph."
+    )
     subject: str | None = Field(None, description="Entity (key of `entities`) the segment is about.")
     aggregate: bool = Field(False, description="Merge with adjacent aggregatable segments about the same subject.")
     verbatim: list[str] = Field(default_factory=list, description="Facts neural realizers must copy verbatim.")
@@ -241,7 +243,8 @@ def _hint(error: ErrorDetails) -> str:
 def parse_config(raw: Any, source: str = "<config>", text: str | None = None) -> EngineConfig:
     """Validate raw config data; every problem is reported as `source:line: location: message`."""
     if not isinstance(raw, dict):
-        raise ConfigError([f"{source}: (top level): expected a mapping with at least `segments`, got {type(raw).__name__}"])
+        got = type(raw).__name__
+        raise ConfigError([f"{source}: (top level): expected a mapping with at least `segments`, got {got}"])
     lines = _yaml_lines(text) if text is not None else {}
     try:
         return EngineConfig.model_validate(raw)

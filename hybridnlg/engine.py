@@ -63,7 +63,9 @@ class Engine:
         self.realizers: dict[str, Realizer[Any]] = self._instantiate(
             "realizers", realizer_classes, {**{n: {} for n in realizer_classes}, **self.config.realizers}, problems
         )
-        self.validators: dict[str, Validator[Any]] = self._instantiate("validators", validator_classes, wanted, problems)
+        self.validators: dict[str, Validator[Any]] = self._instantiate(
+            "validators", validator_classes, wanted, problems
+        )
         problems += self._segment_realizer_problems()
         if problems:
             raise ConfigError(problems)
@@ -76,7 +78,8 @@ class Engine:
         """Build an engine from a YAML/JSON file path or an already-parsed mapping; `seed` overrides the config's."""
         if isinstance(source, Mapping):
             base = kwargs.pop("config_dir", None)
-            config, folder, kwargs["source"] = parse_config(dict(source), "<config>"), Path(base) if base else None, "<config>"
+            config, folder = parse_config(dict(source), "<config>"), Path(base) if base else None
+            kwargs["source"] = "<config>"
         else:
             config, folder = read_config(source)
             kwargs["source"] = str(source)
@@ -178,12 +181,13 @@ class Engine:
 
     def plan(self, record: dict[str, Any], index: int = 0) -> Plan:
         notes: list[str] = []
-        plan = self.hooks.first("plan_content", notes, record=record, index=index, context=self.context)
+        plan: Plan | None = self.hooks.first("plan_content", notes, record=record, index=index, context=self.context)
         if plan is None:
-            raise HybridNLGError(f"record {index}: no planner produced a plan ({'; '.join(notes) or 'none returned one'})")
-        plan = self.hooks.thread("refine_plan", "plan", plan, notes, context=self.context)
-        plan.notes.extend(notes)
-        return plan  # type: ignore[no-any-return]
+            why = "; ".join(notes) or "none returned one"
+            raise HybridNLGError(f"record {index}: no planner produced a plan ({why})")
+        refined: Plan = self.hooks.thread("refine_plan", "plan", plan, notes, context=self.context)
+        refined.notes.extend(notes)
+        return refined
 
     def route(self, segment: Segment, forced: str | None = None) -> Route:
         available = list(self.realizers)
@@ -191,17 +195,20 @@ class Engine:
             if forced not in available:
                 raise unknown_realizer(forced, available, self.plugins.unavailable)
             return Route(realizers=[forced], fallback=[])
-        route = self.hooks.first("select_realizer", segment.notes, segment=segment, available=available,
-                                 context=self.context)
+        route: Route | None = self.hooks.first("select_realizer", segment.notes, segment=segment, available=available,
+                                               context=self.context)
         if route is None:
             raise HybridNLGError(f"no routing policy chose a realizer for segment '{segment.id}'")
-        return route  # type: ignore[no-any-return]
+        return route
 
     def assemble(self, plan: Plan, results: list[SegmentResult]) -> dict[str, str]:
-        outputs = self.hooks.first("assemble_document", plan.notes, plan=plan, results=results, context=self.context)
+        outputs: dict[str, str] | None = self.hooks.first(
+            "assemble_document", plan.notes, plan=plan, results=results, context=self.context
+        )
         if outputs is None:
-            raise HybridNLGError(f"record {plan.record_index}: no assembler produced a document ({'; '.join(plan.notes)})")
-        return outputs  # type: ignore[no-any-return]
+            why = "; ".join(plan.notes)
+            raise HybridNLGError(f"record {plan.record_index}: no assembler produced a document ({why})")
+        return outputs
 
     # rendering ---------------------------------------------------------------------------------------------------
 
@@ -303,7 +310,9 @@ class Engine:
         """What the engine cannot do with this config on this installation, without being an error."""
         notices = []
         if not self.unvalidated_rejected() and (unchecked := self._unchecked_realizers()):
-            notices.append(f"validators: {{}} turns validation off: texts of {', '.join(unchecked)} are published unchecked")
+            notices.append(
+                f"validators: {{}} turns validation off: texts of {', '.join(unchecked)} are published unchecked"
+            )
         for where, why in sorted(self._skipped.items()):
             notices.append(f"{self.source}: {where}: ignored, the plugin is unavailable: {why}")
         if any(spec.realizer == AUTO for spec in self.config.segments):

@@ -71,7 +71,8 @@ def refine_plan(plan: Plan, context: Context) -> Plan | None:
 
     plan: the current plan.
     context: the config and components.
-    Return a new Plan, or None to keep it. All implementations are called, in order; one that raises is skipped with a note.
+    Return a new Plan, or None to keep it. All implementations are called, in order;
+    one that raises is skipped with a note.
     """
 
 

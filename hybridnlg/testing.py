@@ -36,7 +36,8 @@ class FakeRealizer(Realizer[FakeRealizerConfig]):
         for segment in segments:
             values = {**segment.context, **segment.fact_values()}
             try:
-                out.append([Candidate(self.name, text.format(**values), score=-float(i)) for i, text in enumerate(self.config.texts)])
+                texts = [text.format(**values) for text in self.config.texts]
+                out.append([Candidate(self.name, text, score=-float(i)) for i, text in enumerate(texts)])
             except (KeyError, IndexError) as exc:
                 out.append(Failure(f"fake text needs {exc}"))
         return out

@@ -94,7 +94,8 @@ def render(config: str, data: str, fmt: str | None, out: str | None, seed: int |
 @click.option("--window", type=int, default=64, show_default=True, help="Records batched together.")
 @click.option("--trace/--no-trace", default=False, help="Include the per-segment trace in each line.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run (keeps the lines already written).")
-@click.option("--workers", type=int, default=1, show_default=True, help="Processes (or Ray actors), each with its own engine.")
+@click.option("--workers", type=int, default=1, show_default=True,
+              help="Processes (or Ray actors), each with its own engine.")
 @click.option("--engine", "runner", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="`ray`: run on Ray Data (JSONL or Parquet in and out).")
 @click.option("--ray-address", default=None, help="Join this Ray cluster (e.g. `auto`) instead of starting one.")
@@ -176,7 +177,9 @@ def _read_jsonl(path: str) -> list[Any]:
 @click.option("--realizer", default=None, help="Force every segment to this realizer.")
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the JSON here, not to stdout.")
 @click.option("--window", type=int, default=64, show_default=True)
-def evaluate_command(config: str, data: str, refs: str | None, realizer: str | None, out: str | None, window: int) -> None:
+def evaluate_command(
+    config: str, data: str, refs: str | None, realizer: str | None, out: str | None, window: int
+) -> None:
     """Measure BLEU, fact error rate, fluency failures, realizer shares, fallbacks and time per record."""
     from .evaluate import evaluate
 

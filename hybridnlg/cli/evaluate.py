@@ -85,7 +85,7 @@ def summarize(
         "seconds_per_record": round(elapsed / max(len(outputs), 1), 4),
     }
     if references is not None:
-        # the CLI checks that there is one reference line per record; from Python, extra items on either side are cut off
+        # the CLI checks there is one reference line per record; from Python, extra items on either side are cut off
         paired = [(o.plain_text if isinstance(o, Report) else "", refs)
                   for o, refs in zip(outputs, references, strict=False)]
         summary["bleu"] = _bleu([h for h, _ in paired], [refs for _, refs in paired])

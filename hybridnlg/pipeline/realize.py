@@ -114,7 +114,7 @@ class Pipeline:
                 answers = _checked(name, segments, self._call(name, self.engine.get_realizer(name).realize, segments))
             except Exception as exc:  # noqa: BLE001 - a failing plugin costs its segments, not the report
                 answers = [Failure(f"realizer '{name}' raised {type(exc).__name__}: {exc}", exc)] * len(segments)
-            for result, answer in zip(group, answers):
+            for result, answer in zip(group, answers, strict=True):  # _checked answers once per segment
                 if isinstance(answer, Failure):
                     result.failures[name] = answer.reason
                     result.error = result.error or answer.error
@@ -134,7 +134,7 @@ class Pipeline:
                 if not self.engine.is_safe(trace.candidate.realizer):
                     trace.reports.append(ValidationReport("engine", [UNVALIDATED], 0.0))
             return
-        items = [(owner.segment, trace.candidate) for trace, owner in zip(traces, owners)]
+        items = [(owner.segment, trace.candidate) for trace, owner in zip(traces, owners, strict=True)]
         for name in self.engine.validators:
             try:
                 reports = self._call(name, self.engine.get_validator(name).validate, items)
@@ -144,7 +144,7 @@ class Pipeline:
             except Exception as exc:  # noqa: BLE001
                 issue = Issue("validator_error", f"validator '{name}' failed: {type(exc).__name__}: {exc}")
                 reports = [ValidationReport(name, [issue], 0.0) for _ in items]
-            for trace, report in zip(traces, reports):
+            for trace, report in zip(traces, reports, strict=True):  # checked above: one report per item
                 trace.reports.append(report)
 
     # when nothing passed -----------------------------------------------------------------------------------------

@@ -22,7 +22,9 @@ class Route:
         return {"realizers": self.realizers, "fallback": self.fallback}
 
 
-def unknown_realizer(name: str, available: list[str], unavailable: Mapping[str, str] | None = None) -> UnknownRealizerError:
+def unknown_realizer(
+    name: str, available: list[str], unavailable: Mapping[str, str] | None = None
+) -> UnknownRealizerError:
     if unavailable and name in unavailable:
         return UnknownRealizerError(f"realizer '{name}' is unavailable: {unavailable[name]}")
     choices = ", ".join(sorted(set(available) | {AUTO}))
@@ -40,7 +42,8 @@ def resolve_routing(config: EngineConfig, classes: Mapping[str, Any]) -> EngineC
         "fallback": config.routing.fallback if config.routing.fallback is not None else safe,
     })
     prefer = config.decision.prefer if config.decision.prefer is not None else ranked
-    return config.model_copy(update={"routing": routing, "decision": config.decision.model_copy(update={"prefer": prefer})})
+    decision = config.decision.model_copy(update={"prefer": prefer})
+    return config.model_copy(update={"routing": routing, "decision": decision})
 
 
 def default_route(segment: Segment, available: list[str], config: EngineConfig) -> Route:

@@ -41,9 +41,11 @@ def read_jsonl(path: str | Path) -> Iterator[Row]:
             yield i, parse_line(raw, i, str(path))
 
 
-def render_chunk(engine: Engine, chunk: list[Row], fmt: str | None, realizer: str | None, trace: bool) -> list[dict[str, Any]]:
+def render_chunk(
+    engine: Engine, chunk: list[Row], fmt: str | None, realizer: str | None, trace: bool
+) -> list[dict[str, Any]]:
     good = [(i, rec) for i, rec in chunk if not isinstance(rec, Exception)]
-    outcomes = dict(zip((i for i, _ in good), engine.run_window(good, format=fmt, realizer=realizer)))
+    outcomes = dict(zip((i for i, _ in good), engine.run_window(good, format=fmt, realizer=realizer), strict=True))
     lines = []
     for i, rec in chunk:
         outcome = rec if isinstance(rec, Exception) else outcomes[i]
@@ -132,7 +134,10 @@ def run_batch(
     counts["skipped"] = done
     rows = islice(rows, done, None)
     columns = (TextColumn("rendering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with open(partial, "a" if done else "w", encoding="utf-8") as handle, Progress(*columns, transient=True) as progress:
+    with (
+        open(partial, "a" if done else "w", encoding="utf-8") as handle,
+        Progress(*columns, transient=True) as progress,
+    ):
         task = progress.add_task("records", total=None, completed=done)
         lines = render_lines(engine, rows, fmt=fmt, realizer=realizer, window=window, trace=trace,
                              workers=workers, config=config)

@@ -28,7 +28,7 @@ class RenderActor:
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
         rows: list[Row] = [(int(i), parse_line(bytes(raw), int(i), str(path)))
-                           for i, raw, path in zip(batch["index"], batch["raw"], batch["path"])]
+                           for i, raw, path in zip(batch["index"], batch["raw"], batch["path"], strict=True)]
         lines = render_chunk(self.engine, rows, self.fmt, self.realizer, self.trace)
         return {"index": [line["index"] for line in lines], "failed": ["error" in line for line in lines],
                 "json": [json.dumps(line, ensure_ascii=False) for line in lines]}
