@@ -129,7 +129,9 @@ class GPT2Realizer(Realizer[GPT2Config]):
                 drafts[index] = result[0].text
         return drafts
 
-    def _inputs(self, segments: Sequence[Segment], loaded: LoadedModel) -> list[tuple[str, dict[str, str], str] | Failure]:
+    def _inputs(
+        self, segments: Sequence[Segment], loaded: LoadedModel
+    ) -> list[tuple[str, dict[str, str], str] | Failure]:
         """Per segment: (prompt text, placeholder map, format) or a Failure."""
         meta = loaded.meta or ModelMeta()
         formats = [self._format(segment, loaded.meta) for segment in segments]

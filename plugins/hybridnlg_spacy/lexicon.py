@@ -19,7 +19,8 @@ _WORD = re.compile(r"\w+")
 
 # A negation right before a matched surface flips a boolean value ("isn't kid friendly", "not a family-friendly pub").
 _NEGATION_BEFORE = re.compile(
-    r"(?:\b(?:not|never|no|non|nor)|n't)[\s\-]+(?:(?:a|an|the|very|really|particularly|exactly|that|too|so|at all)\s+)?$",
+    r"(?:\b(?:not|never|no|non|nor)|n't)[\s\-]+"
+    r"(?:(?:a|an|the|very|really|particularly|exactly|that|too|so|at all)\s+)?$",
     re.IGNORECASE,
 )
 

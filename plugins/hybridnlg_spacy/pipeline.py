@@ -72,7 +72,8 @@ def load_pipeline(model: str) -> LoadedPipeline:
         if "parser" not in nlp.pipe_names and "senter" not in nlp.pipe_names and "sentencizer" not in nlp.pipe_names:
             nlp.add_pipe("sentencizer")
         meta = nlp.meta
-        return LoadedPipeline(nlp, f"{meta.get('lang', 'xx')}_{meta.get('name', name)} {meta.get('version', '?')}", True)
+        description = f"{meta.get('lang', 'xx')}_{meta.get('name', name)} {meta.get('version', '?')}"
+        return LoadedPipeline(nlp, description, True)
     return _blank()
 
 

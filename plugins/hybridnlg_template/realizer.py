@@ -117,7 +117,8 @@ class TemplateRealizer(Realizer[TemplateConfig]):
             try:
                 self.template(spec.template)
             except TemplateSyntaxError as exc:
-                problems.append(f"segments[{i}] (id={spec.id}).template: {exc.filename or 'inline'} line {exc.lineno}: {exc.message}")
+                where = f"{exc.filename or 'inline'} line {exc.lineno}"
+                problems.append(f"segments[{i}] (id={spec.id}).template: {where}: {exc.message}")
             except (TemplateError, JinjaError) as exc:
                 problems.append(f"segments[{i}] (id={spec.id}).template: {exc}")
         return problems
@@ -125,7 +126,8 @@ class TemplateRealizer(Realizer[TemplateConfig]):
     def render_segment(self, segment: Segment, variation: Variation) -> str:
         if segment.parts:
             texts = [self.render_segment(part, variation) for part in segment.parts]
-            forms = [segment.context.get("ref_full"), segment.context.get("ref"), *(p.context.get("ref") for p in segment.parts)]
+            refs = [segment.context.get("ref_full"), segment.context.get("ref")]
+            forms = [*refs, *(p.context.get("ref") for p in segment.parts)]
             return join_clauses(texts, [str(f) for f in forms if f])
         if not segment.template:
             raise TemplateError("the segment has no `template`; add one or choose another realizer",
@@ -142,8 +144,8 @@ class TemplateRealizer(Realizer[TemplateConfig]):
             field = str(exc).split("'")[1] if "'" in str(exc) else None
             raise TemplateError(
                 f"{exc.message}: add the field to the record or guard it with `{{% if ... is defined %}}`",
-                record=segment.record_index, field=field, segment=segment.id, template=template.name or segment.template,
-                line=_template_line(exc.__traceback__, template.filename),
+                record=segment.record_index, field=field, segment=segment.id,
+                template=template.name or segment.template, line=_template_line(exc.__traceback__, template.filename),
             ) from None
         except TemplateNotFound as exc:
             searched = ", ".join(str(f) for f in self._folders())
