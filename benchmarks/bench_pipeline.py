@@ -36,7 +36,7 @@ def records(n: int) -> list[dict]:
     return out
 
 
-def bare(data: list[dict], nlp) -> float:  # noqa: ANN001
+def bare(data: list[dict], nlp) -> float:
     """What a hand-written script would do: render both templates, join, run spaCy over the texts."""
     env = Environment(loader=FileSystemLoader(str(PACK / "templates")))
     engine_filters = Engine.from_config(PACK / "config.yaml").get_realizer("template").env.filters

@@ -31,7 +31,8 @@ def main() -> None:
     timings = {}
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "in.jsonl"
-        src.write_text("".join(json.dumps({**record, "revenue": record["revenue"] + i}) + "\n" for i in range(args.records)))
+        lines = (json.dumps({**record, "revenue": record["revenue"] + i}) + "\n" for i in range(args.records))
+        src.write_text("".join(lines))
         run_ray(str(CONFIG), src, Path(tmp) / "warm.jsonl", workers=2, window=args.window)  # imports, file cache
         for workers in (1, 2):
             started = time.perf_counter()

@@ -18,11 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gpt2_common import dev_records, slot_errors  # noqa: E402
+from gpt2_common import dev_records, slot_errors
 
-from hybridnlg import Engine  # noqa: E402
-from hybridnlg.config import read_config  # noqa: E402
-from hybridnlg.cli.evaluate import summarize  # noqa: E402
+from hybridnlg import Engine
+from hybridnlg.cli.evaluate import summarize
+from hybridnlg.config import read_config
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "templates" / "e2e" / "config.yaml"
@@ -33,7 +33,7 @@ UNVALIDATED = "gpt2 top beam, no validator"  # what the validator keeps out: GPT
 def independent_ser(records: list[dict], outputs: list) -> dict[str, float]:
     names = {r[key] for r in records for key in ("name", "near") if key in r}
     slots = missing = added = 0
-    for record, report in zip(records, outputs):
+    for record, report in zip(records, outputs, strict=True):
         text = report.plain_text if not isinstance(report, dict) else ""
         s, m, a = slot_errors(record, text, names)
         slots, missing, added = slots + s, missing + m, added + a
@@ -75,7 +75,8 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"records": len(records), "runs": results}, indent=2))
     print()
-    print("| run | BLEU | validator fact error rate | independent slot error rate | GPT-2 share | fallbacks | s/record |")
+    print("| run | BLEU | validator fact error rate | independent slot error rate | GPT-2 share | fallbacks "
+          "| s/record |")
     print("|---|---|---|---|---|---|---|")
     for label, m in results.items():
         share = m["realizer_share"].get("gpt2", 0.0)

@@ -17,12 +17,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from gpt2_common import E2E, dev_records, make_segment  # noqa: E402
+from gpt2_common import E2E, dev_records, make_segment
 
-from hybridnlg import Failure  # noqa: E402
-from hybridnlg_gpt2.formatting import ModelMeta  # noqa: E402
-from hybridnlg_gpt2.prompts import data_input  # noqa: E402
-from hybridnlg_gpt2.realizer import GPT2Realizer  # noqa: E402
+from hybridnlg import Failure
+from hybridnlg_gpt2.formatting import ModelMeta
+from hybridnlg_gpt2.prompts import data_input
+from hybridnlg_gpt2.realizer import GPT2Realizer
 
 
 def naive_loop(loaded: Any, prompts: list[str], max_new_tokens: int, eos_id: int) -> tuple[list[str], int]:

@@ -25,14 +25,16 @@ LEXICON: dict[str, dict[str, str]] = {
                    "moderate": r"moderate|average[- ]price|mid[- ]?(?:range|price)|reasonabl",
                    "high": r"high[- ]?(?:price|cost|end)|expensive|pricey|costly|price range is high|high price",
                    "more than £30": r"(?:more than|over|above) £ ?30|£30 (?:or more|plus)|expensive|high[- ]price"},
-    "customerRating": {"1 out of 5": r"\b1 (?:out of 5|star)|one star", "3 out of 5": r"\b3 (?:out of 5|star)|three star",
+    "customerRating": {"1 out of 5": r"\b1 (?:out of 5|star)|one star",
+                       "3 out of 5": r"\b3 (?:out of 5|star)|three star",
                        "5 out of 5": r"\b5 (?:out of 5|star)|five star",
-                       "low": r"\blow\b|poor|badly|bad", "average": r"average", "high": r"\bhigh|highly|excellent|great"},
+                       "low": r"\blow\b|poor|badly|bad", "average": r"average",
+                       "high": r"\bhigh|highly|excellent|great"},
     "area": {"city centre": r"city cent|centre|center|downtown", "riverside": r"river"},
     "familyFriendly": {
         "yes": r"(?<!not )(?<!n't )(?<!non-)(?<!non )(?:family|kid|child)[- ]?friendly|famil(?:y|ies)|child|kids",
-        "no": r"not (?:a )?(?:family|kid|child)|non[- ]?(?:family|kid|child)|n't (?:family|kid|child)|no (?:kids|children|famil)"
-              r"|adult|not friendly|unfriendly|not suitable"},
+        "no": r"not (?:a )?(?:family|kid|child)|non[- ]?(?:family|kid|child)|n't (?:family|kid|child)"
+              r"|no (?:kids|children|famil)|adult|not friendly|unfriendly|not suitable"},
 }
 ADDED_CHECK = ("eatType", "food", "area")  # slots whose values are unambiguous enough to detect additions
 # A slot absent from the MR counts as added when any of these appear.

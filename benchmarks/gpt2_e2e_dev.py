@@ -13,12 +13,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gpt2_common import E2E, dev_records, make_segment, slot_errors  # noqa: E402
+from gpt2_common import E2E, dev_records, make_segment, slot_errors
 
-from hybridnlg import Failure  # noqa: E402
-from hybridnlg_gpt2.loading import resolve  # noqa: E402
-from hybridnlg_gpt2.modelcard import update_metrics  # noqa: E402
-from hybridnlg_gpt2.realizer import GPT2Realizer  # noqa: E402
+from hybridnlg import Failure
+from hybridnlg_gpt2.loading import resolve
+from hybridnlg_gpt2.modelcard import update_metrics
+from hybridnlg_gpt2.realizer import GPT2Realizer
 
 
 def main() -> None:

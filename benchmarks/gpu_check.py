@@ -49,11 +49,12 @@ def main() -> None:
     fp32 = GPT2Realizer(GPT2Realizer.Config(model="e2e-small", device="cuda", dtype="float32", batch_size=64), None)
     batched = texts(fp32.realize(segments))
     single = [texts(fp32.realize([segment]))[0] for segment in segments]
-    report["fp32_batched_equals_one_by_one"] = f"{sum(a == b for a, b in zip(batched, single))}/{len(segments)}"
+    same = sum(a == b for a, b in zip(batched, single, strict=True))
+    report["fp32_batched_equals_one_by_one"] = f"{same}/{len(segments)}"
     bf16 = GPT2Realizer(GPT2Realizer.Config(model="e2e-small", device="cuda", dtype="bfloat16", batch_size=256), None)
     half = texts(bf16.realize(segments))
     report["bf16_texts"] = sum(t is not None for t in half)
-    report["bf16_same_as_fp32"] = f"{sum(a == b for a, b in zip(batched, half))}/{len(segments)}"
+    report["bf16_same_as_fp32"] = f"{sum(a == b for a, b in zip(batched, half, strict=True))}/{len(segments)}"
     done = subprocess.run([sys.executable, str(HERE / "gpt2_batching.py"), "--model", "e2e-small", "--device", "cuda",
                            "--segments", str(args.segments), "--batch-size", "256"], capture_output=True, text=True)
     report["throughput"] = json.loads(done.stdout) if done.returncode == 0 else done.stderr[-2000:]

@@ -42,7 +42,8 @@ def main() -> None:
     engine = Engine.from_config(PACK)
     args.out.mkdir(parents=True, exist_ok=True)
     suffix = ".md" if args.format == "markdown" else ".html"
-    for record, report in zip(records := records_from_csv(args.csv), engine.render_many(records, format=args.format)):
+    records = records_from_csv(args.csv)
+    for record, report in zip(records, engine.render_many(records, format=args.format), strict=True):
         target = args.out / (record["short_name"].lower() + suffix)
         target.write_text(report.text, encoding="utf-8")
         print(f"wrote {target}")
