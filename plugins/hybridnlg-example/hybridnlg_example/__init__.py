@@ -1,6 +1,6 @@
 from collections.abc import Callable, Sequence
 
-from hybridnlg import Candidate, ComponentConfig, Failure, RealizeResult, Realizer, Segment, hookimpl
+from hybridnlg import Candidate, ComponentConfig, Failure, Realizer, RealizeResult, Segment, hookimpl
 
 
 class PhrasesConfig(ComponentConfig):
