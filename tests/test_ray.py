@@ -9,26 +9,27 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PACKS, ROOT
+from tests.conftest import PACKS, ROOT, RunCli
 
 pytest.importorskip("ray")
 
 BUSINESS = PACKS / "business" / "config.yaml"
 
 
-def test_ray_runner_matches_plain_batch(tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_ray_runner_matches_plain_batch(tmp_path: Path, run_cli: RunCli) -> None:
     good = json.loads((PACKS / "business" / "record.json").read_text())
     rows = [json.dumps({**good, "revenue": good["revenue"] + 1000 * i}) if i % 5 else "{bad json" for i in range(24)]
     src = tmp_path / "in.jsonl"
     src.write_text("\n".join(rows) + "\n")
 
-    def batch(out: Path, *extra: str) -> None:
-        done = subprocess.run([sys.executable, "-m", "hybridnlg.cli", "batch", str(BUSINESS), str(src), "--out", str(out),
-                               "--window", "5", *extra], cwd=ROOT, capture_output=True, text=True, timeout=600)
-        assert done.returncode == 0, done.stderr
-
-    batch(tmp_path / "plain.jsonl")
-    batch(tmp_path / "ray.jsonl", "--engine", "ray", "--workers", "2")
+    args = ["batch", str(BUSINESS), str(src), "--window", "5", "--out"]
+    plain = run_cli(*args, str(tmp_path / "plain.jsonl"))
+    assert plain.exit_code == 0, plain.stderr
+    # Ray in a real subprocess, so its local cluster (and ray.init's process state) ends with the command
+    done = subprocess.run([sys.executable, "-m", "hybridnlg.cli", *args, str(tmp_path / "ray.jsonl"), "--engine", "ray",
+                           "--workers", "2"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
     assert (tmp_path / "ray.jsonl").read_bytes() == (tmp_path / "plain.jsonl").read_bytes()
     lines = (tmp_path / "ray.jsonl").read_text().splitlines()
     assert len(lines) == 24 and "error" in json.loads(lines[0])

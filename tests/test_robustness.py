@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +15,7 @@ from hypothesis import strategies as st
 from hybridnlg import DataError, HybridNLGError
 from hybridnlg.pipeline.report import Report
 from hybridnlg.testing import make_engine
-from tests.conftest import PACKS, ROOT
+from tests.conftest import PACKS, RunCli
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(-10**12, 10**12), st.floats(allow_nan=True, allow_infinity=True),
@@ -108,12 +106,7 @@ def test_huge_strings_hit_the_output_limit_not_memory() -> None:
         engine.render({"x": "y" * 1_000_000})
 
 
-def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "hybridnlg.cli", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
-
-
-def test_non_utf8_and_deeply_nested_lines_become_error_records(tmp_path: Path) -> None:
+def test_non_utf8_and_deeply_nested_lines_become_error_records(tmp_path: Path, run_cli: RunCli) -> None:
     src = tmp_path / "in.jsonl"
     good = json.dumps({"name": "Ada", "eatType": "pub"}).encode()
     deep = b"[" * 100_000 + b"]" * 100_000
@@ -121,8 +114,8 @@ def test_non_utf8_and_deeply_nested_lines_become_error_records(tmp_path: Path) -
     out = tmp_path / "out.jsonl"
     cfg = tmp_path / "c.yaml"
     cfg.write_text("validators: {}\nsegments:\n  - {id: a, template: '{{ name }} is a {{ eatType }}.', facts: [name]}\n")
-    done = _cli("batch", str(cfg), str(src), "--out", str(out))
-    assert done.returncode == 0, done.stderr
+    done = run_cli("batch", str(cfg), str(src), "--out", str(out))
+    assert done.exit_code == 0, done.stderr
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["index"] for r in rows] == [0, 1, 2, 3]
     assert "not UTF-8" in rows[1]["error"]["message"] and f"{src}:2" in rows[1]["error"]["message"]
@@ -130,5 +123,5 @@ def test_non_utf8_and_deeply_nested_lines_become_error_records(tmp_path: Path) -
     assert rows[3]["text"] == "Ada is a pub."
     bad = tmp_path / "bad.json"
     bad.write_bytes(b'{"name": "\xff"}')
-    done = _cli("render", str(cfg), str(bad))
-    assert done.returncode == 1 and "not UTF-8" in done.stderr and "Traceback" not in done.stderr
+    done = run_cli("render", str(cfg), str(bad))
+    assert done.exit_code == 1 and "not UTF-8" in done.stderr and "Traceback" not in done.stderr

@@ -97,6 +97,7 @@ def test_bad_input_is_422_with_the_cli_message(server: tuple[str, Any]) -> None:
     assert status == 422
 
 
+@pytest.mark.slow
 def test_concurrent_requests_share_gpt2_batches(server: tuple[str, Any]) -> None:
     base, state = server
     state["calls"].clear()
