@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-from hybridnlg import Candidate, ComponentConfig, Context, Fact, RealizeResult, Realizer, Segment
+from hybridnlg import Candidate, ComponentConfig, Context, Fact, Realizer, RealizeResult, Segment
 
 SENTENCES = [
     "__name__ is a pub near __near__ in the riverside area.",

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from hybridnlg.testing import make_engine
 from hybridnlg_template.filters import (
     Variation,
     a_an,
@@ -14,7 +15,6 @@ from hybridnlg_template.filters import (
     plural,
     trend_word,
 )
-from hybridnlg.testing import make_engine
 
 
 def test_inflect_filters() -> None:

@@ -14,9 +14,9 @@ from hybridnlg import Candidate, Failure
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from hybridnlg_gpt2.formatting import ModelMeta, linearise, restore  # noqa: E402
-from hybridnlg_gpt2.generation import Generated  # noqa: E402
-from hybridnlg_gpt2.realizer import GPT2Realizer  # noqa: E402
+from hybridnlg_gpt2.formatting import ModelMeta, linearise, restore
+from hybridnlg_gpt2.generation import Generated
+from hybridnlg_gpt2.realizer import GPT2Realizer
 
 
 @pytest.fixture(scope="module")

@@ -12,13 +12,13 @@ import pytest
 from tests.conftest import ROOT, RunCli
 
 
-def test_readme_embedding_snippet_runs_exactly_as_printed(capsys, monkeypatch) -> None:  # noqa: ANN001
+def test_readme_embedding_snippet_runs_exactly_as_printed(capsys, monkeypatch) -> None:
     readme = (ROOT / "README.md").read_text()
     snippet = re.search(r"Embedding in Python:\n\n```python\n(.*?)```", readme, re.S).group(1)
     assert len(snippet.strip().splitlines()) <= 5
     monkeypatch.chdir(ROOT)
     namespace: dict = {}
-    exec(compile(snippet, "README.md", "exec"), namespace)  # noqa: S102 - the point is to run the docs
+    exec(compile(snippet, "README.md", "exec"), namespace)
     printed = capsys.readouterr().out
     assert printed.startswith("The Eagle")
     assert namespace["trace"][0]["candidates"]

@@ -160,7 +160,7 @@ def test_validator_that_raises_fails_candidates_with_validator_error_and_templat
     class Broken(Validator):
         name = "broken"
 
-        def validate(self, items):  # noqa: ANN001, ANN201
+        def validate(self, items):
             raise ValueError("bad lexicon")
 
     engine = make_engine({"validators": {"broken": {}}, "segments": [{"id": "a", "template": "Hello."}]}, plugin_of(Broken))

@@ -83,15 +83,15 @@ def test_register_commands_hook_adds_cli_command_and_a_failing_one_is_reported()
 def test_plan_content_and_refine_plan_and_assemble_document_can_be_replaced() -> None:
     from hybridnlg import Plan, Segment
 
-    def plan_content(record, index, context):  # noqa: ANN001
+    def plan_content(record, index, context):
         seg = Segment("custom", "custom", index, {}, {"name": record["name"]}, template="Custom {{ name }}.",
                       realizer=context.config.routing.default)
         return Plan(index, record, [seg])
 
-    def refine_plan(plan, context):  # noqa: ANN001
+    def refine_plan(plan, context):
         return plan.with_segments(plan.segments * 2)
 
-    def assemble_document(plan, results, context):  # noqa: ANN001
+    def assemble_document(plan, results, context):
         text = " | ".join(r.text for r in results)
         return {"text": text, "markdown": text, "html": text}
 
@@ -103,7 +103,7 @@ def test_plan_content_and_refine_plan_and_assemble_document_can_be_replaced() ->
 def test_select_realizer_can_be_replaced() -> None:
     from hybridnlg import Route
 
-    def select_realizer(segment, available, context):  # noqa: ANN001
+    def select_realizer(segment, available, context):
         return Route(realizers=["fake"], fallback=[])
 
     engine = make_engine({"validators": {}, "segments": SEGMENTS, "realizers": {"fake": {"texts": ["{name}!"]}}},
@@ -135,10 +135,10 @@ def test_engine_from_mapping_and_json_roundtrip(tmp_path: Path) -> None:
 def test_implementations_may_declare_fewer_arguments_than_the_spec() -> None:
     seen: list[str] = []
 
-    def refine_plan(plan):  # noqa: ANN001 - pluggy passes only what an implementation names
+    def refine_plan(plan):
         seen.append(plan.segments[0].id)
 
-    def select_realizer(segment):  # noqa: ANN001
+    def select_realizer(segment):
         return None
 
     engine = make_engine({"validators": {}, "segments": SEGMENTS},
@@ -164,7 +164,7 @@ def test_planner_router_and_assembler_plugins_that_raise_are_skipped_and_named()
 
 
 def test_a_plugin_that_fails_to_register_is_reported_and_the_others_still_register() -> None:
-    def register_realizers(register):  # noqa: ANN001
+    def register_realizers(register):
         raise RuntimeError("cannot register")
 
     engine = make_engine({"validators": {}, "segments": SEGMENTS}, plugin_of(register_realizers=register_realizers))
@@ -273,14 +273,14 @@ def test_register_hookspecs_lets_a_plugin_declare_a_hook_that_others_implement()
     class Reporter(FakeRealizer):
         name = "reporter"
 
-        def realize(self, segments):  # noqa: ANN001, ANN201
+        def realize(self, segments):
             return [[Candidate(self.name, " ".join(self.context.call_hook("describe_weather", city="Oslo",
                                                                             context=self.context)))] for _ in segments]
 
-    def register_hookspecs(add):  # noqa: ANN001
+    def register_hookspecs(add):
         add(Specs)
 
-    def describe_weather(city):  # noqa: ANN001
+    def describe_weather(city):
         return f"It rains in {city}."
 
     declaring = plugin_of(Reporter, register_hookspecs=register_hookspecs)

@@ -33,7 +33,7 @@ def server() -> Iterator[tuple[str, Any]]:
     gpt2 = engine.get_realizer("gpt2")
     real = gpt2.realize
 
-    def spy(segments):  # noqa: ANN001, ANN202 - records batch sizes, then does the real work
+    def spy(segments):
         calls.append(len(segments))
         return real(segments)
 

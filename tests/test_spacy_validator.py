@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from hybridnlg import Candidate, Fact, Segment, ValidationReport
 from hybridnlg.testing import make_engine
 from hybridnlg_spacy import SpacyValidator, lexicon_problems

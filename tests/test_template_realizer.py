@@ -68,7 +68,7 @@ def test_output_size_limit(tpl_dir: Path) -> None:
 def test_prepare_jinja2_environment_hook_adds_filters(tpl_dir: Path) -> None:
     from hybridnlg.testing import plugin_of
 
-    def prepare_jinja2_environment(env):  # noqa: ANN001 - the template plugin's own hook; `context` may be left out
+    def prepare_jinja2_environment(env):
         env.filters["shout"] = lambda s: s.upper() + "!"
 
     plugin = plugin_of(prepare_jinja2_environment=prepare_jinja2_environment)
