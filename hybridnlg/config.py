@@ -16,6 +16,7 @@ from .errors import ConfigError
 OutputFormat = Literal["text", "markdown", "html", "json"]
 OUTPUT_FORMATS: tuple[str, ...] = get_args(OutputFormat)
 OnFailure = Literal["flag", "drop", "raise"]
+ValidateMode = Literal["lazy", "all"]
 ComputeOp = Literal["difference", "percent_change", "trend", "ratio", "sum"]
 
 
@@ -104,12 +105,20 @@ class RoutingSpec(Strict):
 
 
 class DecisionSpec(Strict):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
     prefer: list[str] | None = Field(
         None,
         description="Realizer preference among passing candidates (earlier wins a tie within `margin`); "
         "default: the registered realizers by priority.",
     )
     margin: float = Field(0.2, ge=0, le=1, description="Score gap the preferred realizer may lose by and still win.")
+    validate_: ValidateMode = Field(
+        "lazy",
+        alias="validate",
+        description="`lazy`: validate candidates best-first (preference, then the realizer's score) and stop at one "
+        "that passes within `margin` of a perfect score; `all`: validate every candidate (for eval and full traces).",
+    )
     on_failure: OnFailure = Field(
         "flag",
         description="When nothing passes: publish a safe realizer's text flagged (`flag`), drop the segment, or raise.",

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DataError, HybridNLGError, RealizationError
 from ..types import Candidate, Failure, Issue, RealizeResult, Segment, ValidationReport
-from .decide import choose
+from .decide import best_first, choose
 from .report import CandidateTrace, Report, SegmentResult
 
 if TYPE_CHECKING:
@@ -77,14 +76,25 @@ class Pipeline:
         limit = self.engine.config.timeouts.get(name)
         if limit is None:
             return method(argument)
-        # The thread cannot be killed; it is abandoned (daemon) and its late answer ignored.
-        pool = ThreadPoolExecutor(1, thread_name_prefix=f"hybridnlg-{name}")
-        try:
-            return pool.submit(method, argument).result(timeout=limit)
-        except FutureTimeout:
-            raise TimeoutError(f"no answer within {limit} s (timeouts.{name})") from None
-        finally:
-            pool.shutdown(wait=False)
+        answer: dict[str, Any] = {}
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                answer["value"] = method(argument)
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+                answer["error"] = exc
+            finally:
+                done.set()
+
+        # A thread cannot be killed: a daemon one is abandoned past the limit (its late answer is ignored) and does
+        # not hold up the interpreter's exit, as a ThreadPoolExecutor worker would.
+        threading.Thread(target=run, name=f"hybridnlg-{name}", daemon=True).start()
+        if not done.wait(limit):
+            raise TimeoutError(f"no answer within {limit} s (timeouts.{name})")
+        if "error" in answer:
+            raise answer["error"]
+        return answer["value"]
 
     # stages ------------------------------------------------------------------------------------------------------
 
@@ -106,8 +116,6 @@ class Pipeline:
         for result, names in work:
             for name in names:
                 by_realizer[name].append(result)
-        new: list[CandidateTrace] = []
-        owners: list[SegmentResult] = []
         for name, group in by_realizer.items():
             segments = [r.segment for r in group]
             try:
@@ -120,21 +128,60 @@ class Pipeline:
                     result.error = result.error or answer.error
                     continue
                 for candidate in answer:
-                    trace = CandidateTrace(candidate, stage=stage)
-                    result.candidates.append(trace)
-                    new.append(trace)
-                    owners.append(result)
-        self._validate(new, owners)
+                    result.candidates.append(CandidateTrace(candidate, stage=stage))
+        self._validate_stage([result for result, _ in work], stage)
 
-    def _validate(self, traces: list[CandidateTrace], owners: list[SegmentResult]) -> None:
-        if not traces:
+    def _validate_stage(self, results: list[SegmentResult], stage: int) -> None:
+        """Validate this stage's candidates. `decision.validate: all` validates every one in one batch; `lazy`
+        validates best-first in rounds across the window (one candidate per undecided segment per round) and stops
+        a segment once a candidate passes that no later one could beat by more than the margin."""
+        queues = {id(r): best_first([t for t in r.candidates if t.stage == stage], self.engine.config.decision)
+                  for r in results}
+        if self.engine.config.decision.validate_ == "all":
+            self._validate([(t, r) for r in results for t in queues[id(r)]])
+            return
+        settle_at = 1.0 - self.engine.config.decision.margin
+        seen: dict[tuple[int, str], CandidateTrace] = {}
+        while True:
+            round_ = []
+            for result in results:
+                queue = queues[id(result)]
+                if queue and not any(t.validated and t.passed and t.score >= settle_at
+                                     for t in result.candidates if t.stage == stage):
+                    round_.append((queue.pop(0), result))
+            if not round_:
+                return
+            self._validate(round_, seen)
+
+    def _validate(self, work: list[tuple[CandidateTrace, SegmentResult]],
+                  seen: dict[tuple[int, str], CandidateTrace] | None = None) -> None:
+        """Run every validator once over the distinct (segment, text) pairs of `work` and of earlier rounds
+        (`seen`); a duplicate gets its twin's reports."""
+        seen = {} if seen is None else seen
+        fresh: list[tuple[CandidateTrace, SegmentResult]] = []
+        twins: list[tuple[CandidateTrace, tuple[int, str]]] = []
+        for trace, owner in work:
+            trace.validated = True
+            key = (id(owner), trace.candidate.text)
+            if key in seen:
+                twins.append((trace, key))
+            else:
+                seen[key] = trace
+                fresh.append((trace, owner))
+        self._run_validators(fresh)
+        for trace, key in twins:
+            trace.reports = list(seen[key].reports)
+            trace.duplicate = True
+
+    def _run_validators(self, work: list[tuple[CandidateTrace, SegmentResult]]) -> None:
+        if not work:
             return
         if self.engine.unvalidated_rejected():
-            for trace in traces:
+            for trace, _ in work:
                 if not self.engine.is_safe(trace.candidate.realizer):
                     trace.reports.append(ValidationReport("engine", [UNVALIDATED], 0.0))
             return
-        items = [(owner.segment, trace.candidate) for trace, owner in zip(traces, owners, strict=True)]
+        items = [(owner.segment, trace.candidate) for trace, owner in work]
         for name in self.engine.validators:
             try:
                 reports = self._call(name, self.engine.get_validator(name).validate, items)
@@ -144,7 +191,7 @@ class Pipeline:
             except Exception as exc:  # noqa: BLE001
                 issue = Issue("validator_error", f"validator '{name}' failed: {type(exc).__name__}: {exc}")
                 reports = [ValidationReport(name, [issue], 0.0) for _ in items]
-            for trace, report in zip(traces, reports, strict=True):  # checked above: one report per item
+            for (trace, _), report in zip(work, reports, strict=True):  # checked above: one report per item
                 trace.reports.append(report)
 
     # when nothing passed -----------------------------------------------------------------------------------------

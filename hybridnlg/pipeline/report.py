@@ -16,11 +16,13 @@ class CandidateTrace:
     candidate: Candidate
     reports: list[ValidationReport] = field(default_factory=list)
     stage: int = 0  # 0: first realizers; 1+: fallback step
-    status: str = "pending"  # chosen | lost: <why> | rejected: <why>
+    status: str = "pending"  # chosen | lost: <why> | rejected: <why> | not validated: <why>
+    validated: bool = False  # lazy validation leaves candidates after a settled one unvalidated
+    duplicate: bool = False  # the same text for the same segment was validated once; these are its reports
 
     @property
     def passed(self) -> bool:
-        return all(report.passed for report in self.reports)
+        return self.validated and all(report.passed for report in self.reports)
 
     @property
     def score(self) -> float:
@@ -33,6 +35,8 @@ class CandidateTrace:
             "validation_score": self.score,
             "status": self.status,
             "stage": self.stage,
+            "validated": self.validated,
+            "duplicate": self.duplicate,
             "reports": [report.to_dict() for report in self.reports],
         }
 
