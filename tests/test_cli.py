@@ -186,3 +186,6 @@ def test_eval_on_e2e_records_prints_a_table_and_writes_json(tmp_path: Path, run_
     assert abs(sum(metrics["realizer_share"].values()) - 1) < 1e-6
     forced = run_cli("eval", str(PACKS / "e2e" / "config.yaml"), str(tmp_path / "data.jsonl"), "--realizer", "template")
     assert json.loads(forced.stdout)["realizer_share"] == {"template": 1.0}
+    every = json.loads(run_cli("eval", str(PACKS / "e2e" / "config.yaml"), str(tmp_path / "data.jsonl"),
+                               "--validate", "all").stdout)
+    assert every["validated_candidates"] == every["candidates"] > metrics["validated_candidates"]

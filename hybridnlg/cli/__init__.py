@@ -26,10 +26,16 @@ out = Console(soft_wrap=True, highlight=False)
 FORMATS = click.Choice(OUTPUT_FORMATS)
 
 
-def _engine(config: str, seed: int | None = None) -> Engine:
+def _engine(config: str, seed: int | None = None, validate: str | None = None) -> Engine:
+    from ..config import read_config
     from ..engine import Engine
 
-    return Engine.from_config(config, seed=seed)
+    cfg, base = read_config(config)
+    if seed is not None:
+        cfg = cfg.model_copy(update={"seed": seed})
+    if validate is not None:
+        cfg = cfg.model_copy(update={"decision": cfg.decision.model_copy(update={"validate_": validate})})
+    return Engine(cfg, base, source=config)
 
 
 def _read_json(path: str) -> Any:
@@ -178,8 +184,11 @@ def _read_jsonl(path: str) -> list[Any]:
 @click.option("--realizer", default=None, help="Force every segment to this realizer.")
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the JSON here, not to stdout.")
 @click.option("--window", type=int, default=64, show_default=True)
+@click.option("--validate", type=click.Choice(["lazy", "all"]), default=None,
+              help="Override decision.validate (`all`: every candidate validated, for full traces).")
 def evaluate_command(
-    config: str, data: str, refs: str | None, realizer: str | None, out: str | None, window: int
+    config: str, data: str, refs: str | None, realizer: str | None, out: str | None, window: int,
+    validate: str | None,
 ) -> None:
     """Measure BLEU, fact error rate, fluency failures, realizer shares, fallbacks and time per record."""
     from .evaluate import evaluate
@@ -190,7 +199,7 @@ def evaluate_command(
         references = [r["refs"] if isinstance(r, dict) else r for r in _read_jsonl(refs)]
         if len(references) != len(records):
             raise click.UsageError(f"{refs} has {len(references)} lines but {data} has {len(records)}")
-    metrics = evaluate(_engine(config), records, references, realizer=realizer, window=window)
+    metrics = evaluate(_engine(config, validate=validate), records, references, realizer=realizer, window=window)
     table = Table("metric", "value")
     for key, value in metrics.items():
         table.add_row(key, json.dumps(value, ensure_ascii=False))

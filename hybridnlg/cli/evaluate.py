@@ -52,10 +52,12 @@ def summarize(
     fact_errors: Counter[str] = Counter()
     fluency: Counter[str] = Counter()
     shares: Counter[str] = Counter()
-    segments = fallbacks = flagged = dropped = validated = 0
+    segments = fallbacks = flagged = dropped = validated = candidates = checked = 0
     for report in reports:
         for result in report.segments:
             segments += 1
+            candidates += len(result.candidates)
+            checked += sum(t.validated for t in result.candidates)
             facts += len(result.segment.facts)
             if result.realizer is None:
                 dropped += 1
@@ -77,6 +79,8 @@ def summarize(
         "fact_errors": dict(fact_errors),
         "fact_error_rate": round(sum(fact_errors.values()) / facts, 4) if facts else 0.0,
         "validated_segments": validated,
+        "candidates": candidates,
+        "validated_candidates": checked,
         "fluency_failures": dict(fluency),
         "realizer_share": {name: round(n / segments, 4) for name, n in sorted(shares.items())} if segments else {},
         "fallbacks": fallbacks,
