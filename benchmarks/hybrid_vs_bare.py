@@ -106,7 +106,8 @@ def main() -> None:
         lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     hybrid_texts = [line.get("text", "") for line in lines]
     result = {
-        "records": len(records), "bare_s": round(bare_s, 2), "hybrid_s": round(hybrid_s, 2),
+        "benchmark": "hybrid_batch_vs_bare_generate", "records": len(records),
+        "bare_s": round(bare_s, 2), "hybrid_s": round(hybrid_s, 2),
         "ratio": round(hybrid_s / bare_s, 3), "target": "<= 1.25",
         "validate": engine.config.decision.validate_,
         "bare": quality(records, bare_texts, references), "hybrid": quality(records, hybrid_texts, references),
@@ -114,7 +115,7 @@ def main() -> None:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2))
-    print(json.dumps(result))
+    print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":

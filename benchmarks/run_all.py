@@ -21,13 +21,15 @@ SUITES = {
         ("gpt2_batching.py", ["--model", "e2e-small", "--segments", "64"]),
         ("bench_pipeline.py", ["--records", "400"]),
         ("bench_coldstart.py", ["--repeat", "3"]),
-        ("bench_memory.py", ["--small", "10000", "--large", "100000"]),
+        ("hybrid_vs_bare.py", ["--limit", "200"]),
+        ("bench_memory.py", ["--small", "10000", "--large", "100000", "--hybrid", "200", "--requests", "100"]),
         ("bench_ray.py", ["--records", "2400"]),
     ],
     "full": [
         ("gpt2_batching.py", ["--model", "e2e-small", "--segments", "256"]),
         ("bench_pipeline.py", ["--records", "2000"]),
         ("bench_coldstart.py", ["--repeat", "7"]),
+        ("hybrid_vs_bare.py", []),
         ("bench_memory.py", ["--small", "10000", "--large", "100000"]),
         ("bench_ray.py", ["--records", "4000"]),
     ],
@@ -48,16 +50,17 @@ def main() -> None:
         if done.returncode != 0:
             results.append({"benchmark": script, "error": done.stderr.strip().splitlines()[-1:]})
             continue
-        try:
+        if script == "gpt2_batching.py":  # its own report (one indented object); name it like the others
             row = json.loads(done.stdout)
-        except json.JSONDecodeError:
-            row = json.loads(done.stdout.strip().splitlines()[-1])
-        if script == "gpt2_batching.py":  # its own report; name it like the others
-            row = {"benchmark": "gpt2_batched_vs_naive_generate", "speedup": row["wall_time_ratio_naive_over_batched"],
-                   "target": ">= 10 (64 segments, 2 CPU cores)", "segments": row["segments"],
-                   "naive_tokens_per_s": row["naive_tokens_per_s"], "batched_tokens_per_s": row["batched_tokens_per_s"],
-                   "identical_outputs": row["identical_outputs"], "device": row["device"]}
-        results.append({"script": script, **row})
+            rows = [{"benchmark": "gpt2_batched_vs_naive_generate",
+                     "speedup": row["wall_time_ratio_naive_over_batched"],
+                     "target": ">= 10 (64 segments, 2 CPU cores)", "segments": row["segments"],
+                     "naive_tokens_per_s": row["naive_tokens_per_s"],
+                     "batched_tokens_per_s": row["batched_tokens_per_s"],
+                     "identical_outputs": row["identical_outputs"], "device": row["device"]}]
+        else:  # one JSON object per line, one line per measurement
+            rows = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+        results += [{"script": script, **row} for row in rows]
     out = HERE / "out" / "summary.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
