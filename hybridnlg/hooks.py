@@ -52,37 +52,37 @@ class Hooks:
             self._single[key] = self.pm.subset_hook_caller(name, remove_plugins=others)
         return self._single[key]
 
-    def each(self, name: str, **kwargs: Any) -> Iterator[tuple[str, Any]]:
-        """(plugin name, result or HookFailure) per implementation, in pluggy's call order, lazily.
+    def _impls(self, name: str) -> list[Any]:
+        """The implementations of a hook in pluggy's call order (tryfirst first, trylast last)."""
+        return list(reversed(getattr(self.pm.hook, name).get_hookimpls()))
 
-        A HybridNLGError is about the input, not the plugin: it propagates."""
+    def _call(self, name: str, impl: Any, kwargs: dict[str, Any]) -> Any:
+        """One implementation's result, or a HookFailure when it raised. A HybridNLGError is about the input, not
+        the plugin: it propagates."""
+        try:
+            result = self._only(name, impl.plugin)(**kwargs)
+        except HybridNLGError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a third-party plugin's fault is reported, not fatal
+            return HookFailure(impl.plugin_name, name, exc)
         caller = getattr(self.pm.hook, name)
-        firstresult = bool(caller.spec and caller.spec.opts.get("firstresult"))
-        for impl in reversed(caller.get_hookimpls()):
-            try:
-                result = self._only(name, impl.plugin)(**kwargs)
-            except HybridNLGError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - a third-party plugin's fault is reported, not fatal
-                yield impl.plugin_name, HookFailure(impl.plugin_name, name, exc)
-                continue
-            if not firstresult:
-                result = result[0] if result else None
-            yield impl.plugin_name, result
+        if caller.spec and caller.spec.opts.get("firstresult"):
+            return result
+        return result[0] if result else None
+
+    def each(self, name: str, **kwargs: Any) -> Iterator[tuple[str, Any]]:
+        """(plugin name, result or HookFailure) per implementation, in pluggy's call order, lazily."""
+        for impl in self._impls(name):
+            yield impl.plugin_name, self._call(name, impl, kwargs)
 
     def thread(self, name: str, key: str, value: Any, notes: list[str], **kwargs: Any) -> Any:
         """Each implementation gets `key=value` and may return a replacement for the next one (None keeps it)."""
-        caller = getattr(self.pm.hook, name)
-        for impl in reversed(caller.get_hookimpls()):
-            try:
-                result = self._only(name, impl.plugin)(**{key: value, **kwargs})
-            except HybridNLGError:
-                raise
-            except Exception as exc:  # noqa: BLE001
-                notes.append(f"{HookFailure(impl.plugin_name, name, exc)}; kept the {key} as it was")
-                continue
-            if result and result[0] is not None:
-                value = result[0]
+        for impl in self._impls(name):
+            result = self._call(name, impl, {**kwargs, key: value})
+            if isinstance(result, HookFailure):
+                notes.append(f"{result}; kept the {key} as it was")
+            elif result is not None:
+                value = result
         return value
 
     def first(self, name: str, notes: list[str], **kwargs: Any) -> Any:

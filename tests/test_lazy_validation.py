@@ -13,17 +13,9 @@ import pytest
 from hybridnlg import CandidateTrace, Engine, Report
 from hybridnlg.testing import FakeRealizer, FakeValidator, make_engine, plugin_of
 from tests.conftest import PACKS, ROOT
+from tests.test_e2e_pack import NAMES, VALUES
 
 E2E_DEV = ROOT.parent / "shared" / "data" / "e2e" / "devset.csv"
-SLOTS = {
-    "eatType": ["coffee shop", "pub", "restaurant"],
-    "food": ["Chinese", "English", "Fast food", "French", "Indian", "Italian", "Japanese"],
-    "priceRange": ["cheap", "less than £20", "£20-25", "moderate", "high", "more than £30"],
-    "customerRating": ["1 out of 5", "3 out of 5", "5 out of 5", "low", "average", "high"],
-    "area": ["city centre", "riverside"],
-    "familyFriendly": ["yes", "no"],
-    "near": ["Burger King", "The Portland Arms", "Café Sicilia", "Raja Indian Cuisine"],
-}
 
 
 def e2e_records(count: int) -> list[dict[str, Any]]:
@@ -35,8 +27,7 @@ def e2e_records(count: int) -> list[dict[str, Any]]:
             mrs = list(dict.fromkeys(row["mr"] for row in csv.DictReader(handle)))
         return [dict(parse_mr(mr)) for mr in mrs[:count]]
     rng = random.Random(5)
-    names = ["The Eagle", "Alimentum", "Browns Cambridge", "The Golden Curry", "Zizzi", "The Punter"]
-    return [{"name": rng.choice(names), **{slot: rng.choice(values) for slot, values in SLOTS.items()
+    return [{"name": rng.choice(NAMES), **{slot: rng.choice(values) for slot, values in VALUES.items()
                                            if rng.random() < 0.6}} for _ in range(count)]
 
 
