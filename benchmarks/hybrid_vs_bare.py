@@ -22,7 +22,6 @@ import sacrebleu
 from gpt2_common import ROOT, dev_records, slot_errors
 
 from hybridnlg import Engine
-from hybridnlg.config import read_config
 from hybridnlg.runtime.batch import read_jsonl, run_batch
 from hybridnlg_gpt2.formatting import ModelMeta, linearise, restore
 from hybridnlg_gpt2.loading import LoadedModel, load_model
@@ -84,10 +83,7 @@ def main() -> None:
     pairs = dev_records(limit=args.limit)
     records = [data for data, _ in pairs]
     references = [refs for _, refs in pairs]
-    config, base = read_config(CONFIG)
-    if args.validate:
-        config = config.model_copy(update={"decision": config.decision.model_copy(update={"validate_": args.validate})})
-    engine = Engine(config, base, source=str(CONFIG))
+    engine = Engine.from_config(CONFIG, validate=args.validate)
     settings = dict(engine.config.realizers["gpt2"])
     engine.get_realizer("gpt2"), engine.get_realizer("template")
     for name in engine.validators:

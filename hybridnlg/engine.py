@@ -11,7 +11,7 @@ from typing import Any, Literal, TypeVar, overload
 from pydantic import ValidationError
 
 from .components import Component, Realizer, Validator
-from .config import EngineConfig, parse_config, read_config
+from .config import DecisionSpec, EngineConfig, parse_config, read_config
 from .context import Context
 from .errors import ConfigError, HybridNLGError
 from .expressions import Expressions
@@ -74,8 +74,12 @@ class Engine:
     # construction -----------------------------------------------------------------------------------------------
 
     @classmethod
-    def from_config(cls, source: str | Path | Mapping[str, Any], *, seed: int | None = None, **kwargs: Any) -> Engine:
-        """Build an engine from a YAML/JSON file path or an already-parsed mapping; `seed` overrides the config's."""
+    def from_config(
+        cls, source: str | Path | Mapping[str, Any], *, seed: int | None = None, validate: str | None = None,
+        **kwargs: Any,
+    ) -> Engine:
+        """Build an engine from a YAML/JSON file path or an already-parsed mapping; `seed` and `validate`
+        (`lazy` or `all`) override the config's `seed` and `decision.validate`."""
         if isinstance(source, Mapping):
             base = kwargs.pop("config_dir", None)
             config, folder = parse_config(dict(source), "<config>"), Path(base) if base else None
@@ -85,6 +89,12 @@ class Engine:
             kwargs["source"] = str(source)
         if seed is not None:
             config = config.model_copy(update={"seed": seed})
+        if validate is not None:
+            try:
+                decision = DecisionSpec.model_validate({**config.decision.model_dump(by_alias=True), "validate": validate})
+            except ValidationError as exc:
+                raise ConfigError([f"validate: {e['msg']}" for e in exc.errors()]) from None
+            config = config.model_copy(update={"decision": decision})
         return cls(config, folder, **kwargs)
 
     def _collect(self, hook: str) -> dict[str, type[Any]]:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import csv
 import json
 import random
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from hybridnlg import CandidateTrace, Engine, Report
+from hybridnlg import CandidateTrace, ConfigError, Engine, Report
 from hybridnlg.testing import FakeRealizer, FakeValidator, make_engine, plugin_of
 from tests.conftest import PACKS, ROOT
 from tests.test_e2e_pack import NAMES, VALUES
@@ -32,11 +31,7 @@ def e2e_records(count: int) -> list[dict[str, Any]]:
 
 
 def engine_with(validate: str) -> Engine:
-    from hybridnlg.config import read_config
-
-    config, base = read_config(PACKS / "e2e" / "config.yaml")
-    decision = config.decision.model_copy(update={"validate_": validate})
-    return Engine(config.model_copy(update={"decision": decision}), base, entrypoints=False)
+    return Engine.from_config(PACKS / "e2e" / "config.yaml", validate=validate, entrypoints=False)
 
 
 def fact_errors(engine: Engine, report: Report) -> int:
@@ -127,7 +122,8 @@ def test_a_pass_with_a_low_score_keeps_validating_within_the_margin() -> None:
     assert lazy.render({"name": "Ada"}).text == full.render({"name": "Ada"}).text == "Ada two."
 
 
-def test_the_pack_reads_without_validate_and_schema_names_it(tmp_path: Path) -> None:
-    engine = engine_with("all")
-    assert engine.config.decision.validate_ == "all"
+def test_validate_defaults_to_lazy_and_can_be_overridden() -> None:
+    assert engine_with("all").config.decision.validate_ == "all"
     assert make_engine({"segments": [{"id": "a", "template": "x"}]}).config.decision.validate_ == "lazy"
+    with pytest.raises(ConfigError, match="validate: Input should be 'lazy' or 'all'"):
+        engine_with("sometimes")

@@ -27,15 +27,9 @@ FORMATS = click.Choice(OUTPUT_FORMATS)
 
 
 def _engine(config: str, seed: int | None = None, validate: str | None = None) -> Engine:
-    from ..config import read_config
     from ..engine import Engine
 
-    cfg, base = read_config(config)
-    if seed is not None:
-        cfg = cfg.model_copy(update={"seed": seed})
-    if validate is not None:
-        cfg = cfg.model_copy(update={"decision": cfg.decision.model_copy(update={"validate_": validate})})
-    return Engine(cfg, base, source=config)
+    return Engine.from_config(config, seed=seed, validate=validate)
 
 
 def _read_json(path: str) -> Any:
