@@ -91,7 +91,8 @@ class Engine:
             config = config.model_copy(update={"seed": seed})
         if validate is not None:
             try:
-                decision = DecisionSpec.model_validate({**config.decision.model_dump(by_alias=True), "validate": validate})
+                settings = {**config.decision.model_dump(by_alias=True), "validate": validate}
+                decision = DecisionSpec.model_validate(settings)
             except ValidationError as exc:
                 raise ConfigError([f"validate: {e['msg']}" for e in exc.errors()]) from None
             config = config.model_copy(update={"decision": decision})
