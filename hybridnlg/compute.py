@@ -19,9 +19,13 @@ class ComputeError(ValueError):
 def _number(value: Any, path: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ComputeError(f"'{path}' must be a number to compute with, got {type(value).__name__} {value!r}", path)
-    if not math.isfinite(value):
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ComputeError(f"'{path}' is too large to compute with ({len(str(value))} digits)", path) from None
+    if not math.isfinite(number):
         raise ComputeError(f"'{path}' is {value}; computed facts need finite numbers", path)
-    return float(value)
+    return number
 
 
 def _tidy(value: float, digits: int) -> int | float:

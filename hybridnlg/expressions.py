@@ -37,6 +37,8 @@ class Expressions:
             return expression(**context)
         except JinjaTemplateError as exc:
             raise DataError(f"{where}: cannot evaluate `{source}`: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - e.g. comparing a string with a number: this record's error
+            raise DataError(f"{where}: cannot evaluate `{source}`: {type(exc).__name__}: {exc}") from None
 
     def render(self, source: str, context: dict[str, Any], *, where: str) -> str:
         try:
@@ -45,6 +47,8 @@ class Expressions:
             return template.render(**context)
         except JinjaTemplateError as exc:
             raise DataError(f"{where}: cannot render `{source}`: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - this record's error, never its window's
+            raise DataError(f"{where}: cannot render `{source}`: {type(exc).__name__}: {exc}") from None
 
     def syntax_problem(self, source: str, kind: str = "expr") -> str | None:
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?])")
 _MULTI_SPACE = re.compile(r"[ \t]+")
@@ -16,11 +17,12 @@ def tidy(text: str) -> str:
 
 
 def capitalize_first(text: str) -> str:
-    """Upper-case the first letter only (`iPhone`-style words after it stay as they are)."""
+    """Upper-case the first letter only (`iPhone`-style words after it stay as they are), past leading spaces and
+    punctuation; a text that starts with a digit or a symbol (an emoji, a currency sign) is left as it is."""
     for i, char in enumerate(text):
         if char.isalpha():
             return text[:i] + char.upper() + text[i + 1 :]
-        if char.isdigit():
+        if not unicodedata.category(char).startswith(("P", "Z")):
             return text
     return text
 

@@ -37,6 +37,15 @@ UNVALIDATED = Issue("unvalidated", "no validator runs, so a text of a realizer t
                     category="fact")
 
 
+def _record_error(exc: Exception, index: int, stage: str) -> HybridNLGError:
+    """A typed error for this record alone; an unexpected exception is wrapped with what was being done."""
+    if isinstance(exc, DataError) and exc.record is None:
+        exc.record = index  # the message may name it already; the field is what JSON error records carry
+    if isinstance(exc, HybridNLGError):
+        return exc
+    return DataError(f"{stage} failed: {type(exc).__name__}: {exc}", record=index)
+
+
 class Pipeline:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -49,14 +58,14 @@ class Pipeline:
         for index, record in records:
             try:
                 plans.append((index, self.engine.plan(record, index)))
-            except HybridNLGError as exc:
-                outcomes[index] = exc
+            except Exception as exc:  # noqa: BLE001 - one record's failure never reaches its window
+                outcomes[index] = _record_error(exc, index, "planning")
         results: dict[int, list[SegmentResult]] = {}
         for index, plan in plans:
             try:
                 results[index] = [SegmentResult(seg, self.engine.route(seg, forced)) for seg in plan.segments]
-            except HybridNLGError as exc:
-                outcomes[index] = exc
+            except Exception as exc:  # noqa: BLE001
+                outcomes[index] = _record_error(exc, index, "routing")
         live = [r for index, rs in results.items() for r in rs]
         self._realize_stages(live)
         failed_records = self._finish(live, forced)
@@ -67,7 +76,11 @@ class Pipeline:
             if index in failed_records:
                 outcomes[index] = failed_records[index]
                 continue
-            outputs = self.engine.assemble(plan, results[index])
+            try:
+                outputs = self.engine.assemble(plan, results[index])
+            except Exception as exc:  # noqa: BLE001
+                outcomes[index] = _record_error(exc, index, "assembling the document")
+                continue
             outcomes[index] = Report(index, fmt, outputs, results[index], title=plan.title, notes=plan.notes)
         return [outcomes[index] for index, _ in records]
 

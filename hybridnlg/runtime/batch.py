@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from itertools import islice
@@ -21,11 +22,20 @@ if TYPE_CHECKING:
 Row = tuple[int, Any]  # (input line index, record or the exception that made the line unreadable)
 
 
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
 def parse_line(raw: bytes, index: int, path: str) -> Any:
     """A record, or the HybridNLGError that makes this line an error record (`path:line:col: ...`)."""
     where = f"{path}:{index + 1}"
     try:
-        return json.loads(raw.decode("utf-8"))
+        record = json.loads(raw.decode("utf-8"))
+        if _SURROGATE_ESCAPE.search(raw):  # a pair is fine; a lone one cannot be written back out as UTF-8
+            json.dumps(record, ensure_ascii=False).encode("utf-8")
+        return record
+    except UnicodeEncodeError as exc:
+        return HybridNLGError(f"{where}: a \\u escape makes a lone surrogate ({exc.object[exc.start]!r}), which is "
+                              "not a character; fix the escape (surrogates come in pairs) or remove it")
     except UnicodeDecodeError as exc:
         return HybridNLGError(f"{where}: not UTF-8 ({exc.reason} at byte {exc.start})")
     except json.JSONDecodeError as exc:

@@ -154,8 +154,7 @@ class TemplateRealizer(Realizer[TemplateConfig]):
         except SecurityError as exc:
             raise TemplateError(f"blocked by the sandbox: {exc}", record=segment.record_index, segment=segment.id,
                                 template=template.name or segment.template) from None
-        except (JinjaError, TypeError, ValueError, KeyError, IndexError, AttributeError, ZeroDivisionError,
-                OverflowError) as exc:
+        except Exception as exc:  # noqa: BLE001 - anything else (recursion, overflow, a filter's bug) is this segment's
             raise TemplateError(
                 f"{type(exc).__name__}: {exc}", record=segment.record_index, segment=segment.id,
                 template=template.name or segment.template, line=_template_line(exc.__traceback__, template.filename),

@@ -1,0 +1,88 @@
+"""One bad record never harms another: its failure is a typed error for that record alone (issue 13, part 1)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from hybridnlg import DataError, Engine, HybridNLGError, Report
+from hybridnlg.runtime.batch import read_jsonl, run_batch
+from hybridnlg.testing import make_engine
+
+GOOD = [{"name": "Ada", "price": 12, "units": 5, "units_prev": 4}, {"name": "Bo", "price": 3, "units": 9, "units_prev": 9}]
+
+
+def engine(tmp_path: Path) -> Engine:
+    (tmp_path / "loop.j2").write_text("{% include 'loop.j2' %}")
+    return make_engine({
+        "templates": str(tmp_path), "validators": {},
+        "segments": [
+            {"id": "price", "template": "{{ name }} costs {{ price }}.", "facts": ["name", "price"], "when": "price > 10"},
+            {"id": "trend", "template": "Units changed by {{ change }}%.", "facts": ["change"],
+             "compute": {"change": {"op": "percent_change", "of": ["units", "units_prev"]}}},
+            {"id": "loop", "template": "loop.j2", "when": "recursive is defined"},
+        ],
+    }, config_dir=tmp_path)
+
+
+POISON: list[tuple[dict[str, Any], str]] = [
+    ({"name": "Cy", "price": "cheap", "units": 1, "units_prev": 1}, "cannot evaluate `price > 10`: TypeError"),
+    ({"name": "Di", "price": 1, "units": 10**400, "units_prev": 1}, "'units' is too large to compute with"),
+    ({"name": "Ed", "price": 1, "units": 1, "units_prev": 1, "recursive": True}, "RecursionError"),
+]
+
+
+def texts(outputs: list[Report | dict[str, Any]]) -> list[str | None]:
+    return [o.text if isinstance(o, Report) else None for o in outputs]
+
+
+def test_each_poisoned_record_is_its_own_typed_error_and_the_others_render_as_alone(tmp_path: Path) -> None:
+    alone = texts(list(engine(tmp_path).render_many(GOOD)))
+    for poison, message in POISON:
+        outputs = list(engine(tmp_path).render_many([GOOD[0], poison, GOOD[1]], errors="record"))
+        assert texts([outputs[0], outputs[2]]) == alone, message
+        error = outputs[1]
+        assert isinstance(error, dict) and error["index"] == 1, message
+        assert error["error"]["type"] in {"DataError", "TemplateError"} and message in error["error"]["message"]
+
+
+def test_render_raises_the_typed_error(tmp_path: Path) -> None:
+    for poison, message in POISON:
+        try:
+            engine(tmp_path).render(poison)
+        except DataError as exc:
+            assert message in str(exc) and exc.record == 0
+        else:
+            raise AssertionError(f"no error for {message}")
+
+
+def test_a_planner_bug_is_a_record_error_not_a_window_failure(tmp_path: Path) -> None:
+    def plan_content(record):  # a plugin planner that only knows dicts with 'name'
+        raise KeyError("boom") if "name" not in record else None
+
+    from hybridnlg.testing import plugin_of
+
+    broken = make_engine({"validators": {}, "segments": [{"id": "a", "template": "Hi {{ name }}."}]},
+                         plugin_of(plan_content=plan_content))
+    outputs = list(broken.render_many([{"name": "Ada"}, {}], errors="record"))
+    assert isinstance(outputs[0], Report) and outputs[0].text == "Hi Ada."
+    # the failing plugin was skipped and named; the built-in planner then planned the record, whose template failed
+    assert isinstance(outputs[1], dict) and outputs[1]["error"]["type"] == "TemplateError"
+
+
+def test_batch_writes_every_line_when_one_has_a_lone_surrogate(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    lines = [json.dumps(GOOD[0]), '{"name": "x\\ud800y", "price": 11, "units": 1, "units_prev": 1}',
+             json.dumps(GOOD[1]), '{"name": "\\ud83d\\ude00", "price": 11, "units": 1, "units_prev": 1}']
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    counts = run_batch(engine(tmp_path), read_jsonl(source), out)
+    written = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert counts == {"ok": 3, "errors": 1, "skipped": 0} and [w["index"] for w in written] == [0, 1, 2, 3]
+    assert "lone surrogate" in written[1]["error"]["message"] and "in.jsonl:2" in written[1]["error"]["message"]
+    assert written[3]["text"].startswith("😀 costs 11.")
+
+
+def test_errors_are_hybridnlg_errors() -> None:
+    assert issubclass(DataError, HybridNLGError)
