@@ -33,8 +33,8 @@ def run_cli(monkeypatch: pytest.MonkeyPatch) -> RunCli:
 
     import hybridnlg.cli as cli_module
 
-    monkeypatch.setattr(cli_module, "out", Console(soft_wrap=True, highlight=False, force_terminal=False))
-    monkeypatch.setattr(cli_module, "err", Console(stderr=True, soft_wrap=True, force_terminal=False))
+    monkeypatch.setattr(cli_module, "out", Console(soft_wrap=True, highlight=False, emoji=False, force_terminal=False))
+    monkeypatch.setattr(cli_module, "err", Console(stderr=True, soft_wrap=True, emoji=False, force_terminal=False))
 
     def run(*args: str) -> Result:
         return CliRunner().invoke(cli_module.cli, list(args), prog_name="hybridnlg", catch_exceptions=False)

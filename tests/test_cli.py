@@ -189,3 +189,11 @@ def test_eval_on_e2e_records_prints_a_table_and_writes_json(tmp_path: Path, run_
     every = json.loads(run_cli("eval", str(PACKS / "e2e" / "config.yaml"), str(tmp_path / "data.jsonl"),
                                "--validate", "all").stdout)
     assert every["validated_candidates"] == every["candidates"] > metrics["validated_candidates"]
+
+
+def test_data_is_printed_as_it_is_no_emoji_codes_or_markup(tmp_path: Path, run_cli: RunCli) -> None:
+    (tmp_path / "c.yaml").write_text("validators: {}\nsegments:\n  - {id: a, template: '{{ name }} says {{ word }}'}\n")
+    (tmp_path / "r.json").write_text(json.dumps({"name": "Ada", "word": "(:thumbs_up:) [bold]hi[/bold]"}))
+    done = run_cli("render", str(tmp_path / "c.yaml"), str(tmp_path / "r.json"))
+    assert done.exit_code == 0, done.stderr
+    assert done.stdout.strip() == "Ada says (:thumbs_up:) [bold]hi[/bold]."

@@ -21,8 +21,9 @@ from ..errors import HybridNLGError
 if TYPE_CHECKING:
     from ..engine import Engine
 
-err = Console(stderr=True, soft_wrap=True)
-out = Console(soft_wrap=True, highlight=False)
+# emoji=False: a `:thumbs_up:` in a record's data is text, never an emoji (markup=False is passed where data is printed)
+err = Console(stderr=True, soft_wrap=True, emoji=False)
+out = Console(soft_wrap=True, highlight=False, emoji=False)
 FORMATS = click.Choice(OUTPUT_FORMATS)
 
 
