@@ -9,6 +9,7 @@ from typing import Any
 from hybridnlg import DataError, Engine, HybridNLGError, Report
 from hybridnlg.runtime.batch import read_jsonl, run_batch
 from hybridnlg.testing import make_engine
+from tests.conftest import RunCli
 
 GOOD = [{"name": "Ada", "price": 12, "units": 5, "units_prev": 4}, {"name": "Bo", "price": 3, "units": 9, "units_prev": 9}]
 
@@ -86,3 +87,36 @@ def test_batch_writes_every_line_when_one_has_a_lone_surrogate(tmp_path: Path) -
 
 def test_errors_are_hybridnlg_errors() -> None:
     assert issubclass(DataError, HybridNLGError)
+
+
+def test_batch_refuses_outputs_that_would_destroy_something(tmp_path: Path, run_cli: RunCli) -> None:
+    import os
+
+    config = tmp_path / "c.yaml"
+    config.write_text("validators: {}\nsegments:\n  - {id: a, template: 'Hi {{ name }}.'}\n")
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"name": "Ada"}\n')
+    os.mkfifo(tmp_path / "pipe")  # renaming over it would replace it; writing to it would block
+    for out, message in ((source, "is the input file"), (tmp_path / "pipe", "is not a regular file"),
+                         (tmp_path / "nowhere" / "out.jsonl", "does not exist; create it first")):
+        done = run_cli("batch", str(config), str(source), "--out", str(out))
+        assert done.exit_code == 1 and message in done.stderr and "Traceback" not in done.stderr, message
+    assert source.read_text() == '{"name": "Ada"}\n'
+
+
+def test_an_io_error_while_writing_is_one_line_naming_the_file(tmp_path: Path, monkeypatch: Any) -> None:
+    import os
+
+    def full(*_: object) -> None:
+        raise OSError(28, "No space left on device", str(tmp_path / "out.jsonl.partial"))
+
+    monkeypatch.setattr(os, "replace", full)
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps(GOOD[0]) + "\n")
+    try:
+        run_batch(engine(tmp_path), read_jsonl(source), tmp_path / "out.jsonl")
+    except HybridNLGError as exc:
+        assert str(exc) == f"{tmp_path / 'out.jsonl.partial'}: No space left on device"
+    else:
+        raise AssertionError("no error")
+    assert (tmp_path / "out.jsonl.partial").read_text().count("\n") == 1  # kept for --resume

@@ -105,8 +105,9 @@ def render(config: str, data: str, fmt: str | None, out: str | None, seed: int |
 def batch(config: str, data: str, out: str, fmt: str | None, realizer: str | None, window: int, trace: bool,
           resume: bool, workers: int, runner: str, ray_address: str | None, num_gpus: float) -> None:
     """Render a JSONL file: one output line per input line, a result or {"index", "error"}."""
-    from ..runtime.batch import read_jsonl, run_batch
+    from ..runtime.batch import check_output, read_jsonl, run_batch
 
+    check_output(Path(data), Path(out))
     engine = _engine(config)  # also validates the config before any worker starts
     if runner == "ray":
         from ..runtime.ray_runner import run_ray

@@ -112,6 +112,18 @@ def render_lines(
             yield from lines
 
 
+def check_output(source: Path, out: Path) -> None:
+    """Refuse outputs that would destroy something: the input itself, anything but a regular file, or a folder that
+    is not there (the rename at the end would fail only after all the work)."""
+    target = out.resolve()
+    if target == source.resolve():
+        raise HybridNLGError(f"--out {out} is the input file; write the results to another file")
+    if target.exists() and not target.is_file():
+        raise HybridNLGError(f"--out {out} exists and is not a regular file; give the path of a file")
+    if not target.parent.is_dir():
+        raise HybridNLGError(f"--out {out}: the folder {target.parent} does not exist; create it first")
+
+
 def _completed_lines(partial: Path) -> int:
     """Count whole lines of an interrupted run, cutting off a half-written last line."""
     if not partial.exists():
@@ -137,24 +149,30 @@ def run_batch(
     workers: int = 1,
     config: str | None = None,
 ) -> dict[str, int]:
-    """Write `out` via `out.partial`, renamed only when every line is written; `resume` continues a partial run."""
+    """Write `out` via `out.partial`, renamed only when every line is written; `resume` continues a partial run.
+
+    An I/O error (disk full, permissions) is a HybridNLGError naming the file; `out.partial` keeps the lines written
+    so far for `resume`."""
     counts = {"ok": 0, "errors": 0, "skipped": 0}
     partial = out.with_name(out.name + ".partial")
-    done = _completed_lines(partial) if resume else 0
-    counts["skipped"] = done
-    rows = islice(rows, done, None)
-    columns = (TextColumn("rendering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with (
-        open(partial, "a" if done else "w", encoding="utf-8") as handle,
-        Progress(*columns, transient=True) as progress,
-    ):
-        task = progress.add_task("records", total=None, completed=done)
-        lines = render_lines(engine, rows, fmt=fmt, realizer=realizer, window=window, trace=trace,
-                             workers=workers, config=config)
-        for line in lines:
-            counts["errors" if "error" in line else "ok"] += 1
-            handle.write(json.dumps(line, ensure_ascii=False) + "\n")
-            handle.flush()
-            progress.advance(task)
-    os.replace(partial, out)
+    try:
+        done = _completed_lines(partial) if resume else 0
+        counts["skipped"] = done
+        rows = islice(rows, done, None)
+        columns = (TextColumn("rendering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with (
+            open(partial, "a" if done else "w", encoding="utf-8") as handle,
+            Progress(*columns, transient=True) as progress,
+        ):
+            task = progress.add_task("records", total=None, completed=done)
+            lines = render_lines(engine, rows, fmt=fmt, realizer=realizer, window=window, trace=trace,
+                                 workers=workers, config=config)
+            for line in lines:
+                counts["errors" if "error" in line else "ok"] += 1
+                handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+                handle.flush()
+                progress.advance(task)
+        os.replace(partial, out)
+    except OSError as exc:  # disk full, permissions: one line naming the file; the .partial keeps what was written
+        raise HybridNLGError(f"{exc.filename or partial}: {exc.strerror or exc}") from None
     return counts
