@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,21 @@ def test_prepare_jinja2_environment_hook_adds_filters(tpl_dir: Path) -> None:
     plugin = plugin_of(prepare_jinja2_environment=prepare_jinja2_environment)
     engine = make_engine({"validators": {}, "segments": [{"id": "a", "template": "{{ 'hi' | shout }}"}]}, plugin)
     assert engine.render({}).text == "HI!"
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (["pub"], "a list was printed as it is (['pub'])"), ({"a": 1}, "a dict was printed as it is"),
+    (float("nan"), "the number nan was printed"), (float("inf"), "the number inf was printed"),
+])
+def test_containers_and_non_finite_numbers_are_never_printed_as_python_reprs(value: object, message: str) -> None:
+    engine = make_engine({"validators": {}, "segments": [{"id": "a", "template": "It is a {{ kind }}."}]})
+    with pytest.raises(TemplateError, match=re.escape(message)):
+        engine.render({"kind": value})
+    assert engine.render({"kind": "pub"}).text == "It is a pub."
+
+
+def test_a_template_name_with_a_typo_in_its_suffix_is_not_rendered_as_text() -> None:
+    engine = make_engine({"validators": {}, "segments": [{"id": "a", "template": "wind.jj2"}]})
+    with pytest.raises(TemplateError, match=r"template 'wind.jj2' not found.*looks like a file name"):
+        engine.render({})
+    assert make_engine({"validators": {}, "segments": [{"id": "a", "template": "e.g."}]}).render({}).text == "E.g."

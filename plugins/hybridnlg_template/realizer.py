@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from jinja2 import (
     ChoiceLoader,
@@ -38,6 +41,8 @@ from .sandbox import LimitedSandbox
 
 SHIPPED = Path(__file__).parent / "shipped"
 FILE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".txt", ".tmpl")
+# One word with an extension and no Jinja syntax ("wind.jj2", "intro/summary.html"): a file name, never inline text.
+_FILE_NAME = re.compile(r"^[\w\-/]+\.[A-Za-z]\w{0,5}$")
 
 
 def _template_line(tb: TracebackType | None, filename: str | None) -> int | None:
@@ -49,6 +54,17 @@ def _template_line(tb: TracebackType | None, filename: str | None) -> int | None
             line = tb.tb_lineno
         tb = tb.tb_next
     return line
+
+
+def printable(value: Any) -> Any:
+    """What `{{ ... }}` may print: never a Python repr of a container, nor nan or inf."""
+    if isinstance(value, (list, tuple, set, frozenset, dict)):
+        kind = type(value).__name__
+        raise ValueError(f"a {kind} was printed as it is ({str(value)[:60]}); use a loop, or the join_list filter "
+                         "for a list of words")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"the number {value} was printed; check the data or guard it with `{{% if %}}`")
+    return value
 
 
 class TemplateConfig(ComponentConfig):
@@ -85,6 +101,7 @@ class TemplateRealizer(Realizer[TemplateConfig]):
             lstrip_blocks=self.config.lstrip_blocks,
             keep_trailing_newline=False,
             auto_reload=False,
+            finalize=printable,
         )
         env.filters.update(FILTERS)
         env.filters.update(make_locale_filters(self.context.locale))
@@ -98,12 +115,15 @@ class TemplateRealizer(Realizer[TemplateConfig]):
         if compiled is not None:
             return compiled
         with self._lock:
-            if source.endswith(FILE_SUFFIXES):
+            if source.endswith(FILE_SUFFIXES) or _FILE_NAME.match(source):
                 try:
                     compiled = self.env.get_template(source)
                 except TemplateNotFound:
                     searched = ", ".join(str(f) for f in self._folders())
-                    raise TemplateError(f"template '{source}' not found; searched: {searched}") from None
+                    hint = "" if source.endswith(FILE_SUFFIXES) else (
+                        f" (it looks like a file name; template files end in {', '.join(FILE_SUFFIXES)}, and inline "
+                        "templates need a space or a {{ }})")
+                    raise TemplateError(f"template '{source}' not found; searched: {searched}{hint}") from None
             else:
                 compiled = self.env.from_string(source)
             self._templates[source] = compiled
