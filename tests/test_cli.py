@@ -142,14 +142,31 @@ def test_batch_resume_gives_the_same_output_as_a_plain_run(tmp_path: Path, run_c
     plain, resumed = tmp_path / "plain.jsonl", tmp_path / "res.jsonl"
     assert run_cli("batch", str(BUSINESS), str(src), "--out", str(plain), "--window", "4").exit_code == 0
     # an interrupted run: 11 whole lines and half of the 12th, never renamed to the final name
+    from hybridnlg.runtime.batch import fingerprint
+
     lines = plain.read_bytes().splitlines(keepends=True)
     (tmp_path / "res.jsonl.partial").write_bytes(b"".join(lines[:11]) + lines[11][:20])
+    stamp = fingerprint(src, str(BUSINESS), fmt=None, realizer=None, trace=False)
+    (tmp_path / "res.jsonl.partial.fingerprint").write_text(stamp + "\n")
     assert not resumed.exists()
+    other_format = run_cli("batch", str(BUSINESS), str(src), "--out", str(resumed), "--resume", "--format", "html")
+    assert other_format.exit_code == 1 and "was written for another input, config or options" in other_format.stderr
     done = run_cli("batch", str(BUSINESS), str(src), "--out", str(resumed), "--window", "4", "--resume")
     assert done.exit_code == 0, done.stderr
     assert "11 kept" in done.stderr
     assert resumed.read_bytes() == plain.read_bytes()
     assert len(plain.read_text().splitlines()) == 30
+    assert not (tmp_path / "res.jsonl.partial.fingerprint").exists()
+
+
+def test_resume_refuses_a_partial_of_another_input(tmp_path: Path, run_cli: RunCli) -> None:
+    src = _batch_input(tmp_path, 6)
+    out = tmp_path / "out.jsonl"
+    (tmp_path / "out.jsonl.partial").write_text("{}\n")  # no fingerprint: written by something else
+    refused = run_cli("batch", str(BUSINESS), str(src), "--out", str(out), "--resume")
+    assert refused.exit_code == 1 and "delete it to start again" in refused.stderr
+    assert run_cli("batch", str(BUSINESS), str(src), "--out", str(out)).exit_code == 0  # without --resume: anew
+    assert len(out.read_text().splitlines()) == 6
 
 
 def test_rerun_with_the_same_seed_is_byte_identical_and_matches_render_many(tmp_path: Path, run_cli: RunCli) -> None:

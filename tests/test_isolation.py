@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from hybridnlg import DataError, Engine, HybridNLGError, Report
 from hybridnlg.runtime.batch import read_jsonl, run_batch
 from hybridnlg.testing import make_engine
@@ -120,3 +122,38 @@ def test_an_io_error_while_writing_is_one_line_naming_the_file(tmp_path: Path, m
     else:
         raise AssertionError("no error")
     assert (tmp_path / "out.jsonl.partial").read_text().count("\n") == 1  # kept for --resume
+
+
+@pytest.mark.slow
+def test_batch_workers_die_with_their_parent(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    config = tmp_path / "c.yaml"
+    config.write_text("validators: {}\nsegments:\n  - {id: a, template: 'Hi {{ name }}.'}\n")
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"name": f"n{i}"}) + "\n" for i in range(2_000_000)))
+    parent = subprocess.Popen([sys.executable, "-m", "hybridnlg.cli", "batch", str(config), str(source), "--out",
+                               str(tmp_path / "out.jsonl"), "--workers", "2", "--window", "8"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children: list[int] = []
+    for _ in range(600):  # the pool starts once the engine is built
+        found = subprocess.run(["pgrep", "-P", str(parent.pid)], capture_output=True, text=True).stdout.split()
+        children = [int(pid) for pid in found]
+        if len(children) >= 2:
+            break
+        time.sleep(0.1)
+    assert children, "the workers never started"
+    time.sleep(1.0)  # the workers are in their initializer or rendering
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 20
+    alive = children
+    while alive and time.monotonic() < deadline:
+        alive = [pid for pid in alive if Path(f"/proc/{pid}").exists()
+                 and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()]
+        time.sleep(0.2)
+    assert not alive, f"workers {alive} outlived their parent"

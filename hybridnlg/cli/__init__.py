@@ -105,7 +105,7 @@ def render(config: str, data: str, fmt: str | None, out: str | None, seed: int |
 def batch(config: str, data: str, out: str, fmt: str | None, realizer: str | None, window: int, trace: bool,
           resume: bool, workers: int, runner: str, ray_address: str | None, num_gpus: float) -> None:
     """Render a JSONL file: one output line per input line, a result or {"index", "error"}."""
-    from ..runtime.batch import check_output, read_jsonl, run_batch
+    from ..runtime.batch import check_output, fingerprint, read_jsonl, run_batch
 
     check_output(Path(data), Path(out))
     engine = _engine(config)  # also validates the config before any worker starts
@@ -116,8 +116,9 @@ def batch(config: str, data: str, out: str, fmt: str | None, realizer: str | Non
                          num_gpus=num_gpus, address=ray_address)
         err.print(f"{counts['ok']} rendered, {counts['errors']} errors -> {out} (ray, {workers} workers)")
         return
+    stamp = fingerprint(Path(data), config, fmt=fmt, realizer=realizer, trace=trace)
     counts = run_batch(engine, read_jsonl(data), Path(out), fmt=fmt, realizer=realizer, window=window, trace=trace,
-                       resume=resume, workers=workers, config=config)
+                       resume=resume, workers=workers, config=config, stamp=stamp)
     skipped = f", {counts['skipped']} kept from the interrupted run" if counts["skipped"] else ""
     err.print(f"{counts['ok']} rendered, {counts['errors']} errors{skipped} -> {out}")
 

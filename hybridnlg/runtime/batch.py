@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from itertools import islice
@@ -73,8 +75,23 @@ def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
 _worker_engine: Engine | None = None
 
 
+def _die_with_parent() -> None:
+    """Linux: the kernel sends this process SIGTERM when its parent dies (even by kill -9), so no worker outlives
+    the batch. Elsewhere a no-op: the pool's own shutdown is all there is."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if os.getppid() == 1:  # the parent died before the call: nobody would signal us
+        os._exit(1)
+
+
 def _init_worker(config: str) -> None:
     global _worker_engine
+    _die_with_parent()
     from ..engine import Engine
 
     _worker_engine = Engine.from_config(config)
@@ -124,6 +141,27 @@ def check_output(source: Path, out: Path) -> None:
         raise HybridNLGError(f"--out {out}: the folder {target.parent} does not exist; create it first")
 
 
+def fingerprint(data: Path, config: str | None, **options: object) -> str:
+    """What the lines of a .partial depend on: the input (size and modification time), the config's text and the
+    options that change the output. `--resume` refuses a .partial written for another fingerprint."""
+    digest = hashlib.sha256()
+    stat = data.stat()
+    digest.update(f"{data.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    if config is not None:
+        digest.update(Path(config).read_bytes())
+    digest.update(json.dumps(options, sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:32]
+
+
+def _check_resume(partial: Path, stamp: Path, expected: str | None) -> None:
+    if expected is None or not partial.exists():
+        return
+    found = stamp.read_text(encoding="utf-8").strip() if stamp.exists() else "(none)"
+    if found != expected:
+        raise HybridNLGError(f"--resume: {partial} was written for another input, config or options; delete it to "
+                             "start again, or rerun with what produced it")
+
+
 def _completed_lines(partial: Path) -> int:
     """Count whole lines of an interrupted run, cutting off a half-written last line."""
     if not partial.exists():
@@ -148,14 +186,21 @@ def run_batch(
     resume: bool = False,
     workers: int = 1,
     config: str | None = None,
+    stamp: str | None = None,
 ) -> dict[str, int]:
     """Write `out` via `out.partial`, renamed only when every line is written; `resume` continues a partial run.
 
-    An I/O error (disk full, permissions) is a HybridNLGError naming the file; `out.partial` keeps the lines written
-    so far for `resume`."""
+    `stamp` (see `fingerprint`) is kept beside the .partial, and `resume` refuses a .partial with another one. An
+    I/O error (disk full, permissions) is a HybridNLGError naming the file; the .partial keeps the lines written so
+    far for `resume`."""
     counts = {"ok": 0, "errors": 0, "skipped": 0}
     partial = out.with_name(out.name + ".partial")
+    stamp_file = out.with_name(out.name + ".partial.fingerprint")
     try:
+        if resume:
+            _check_resume(partial, stamp_file, stamp)
+        if stamp is not None:
+            stamp_file.write_text(stamp + "\n", encoding="utf-8")
         done = _completed_lines(partial) if resume else 0
         counts["skipped"] = done
         rows = islice(rows, done, None)
@@ -173,6 +218,7 @@ def run_batch(
                 handle.flush()
                 progress.advance(task)
         os.replace(partial, out)
+        stamp_file.unlink(missing_ok=True)
     except OSError as exc:  # disk full, permissions: one line naming the file; the .partial keeps what was written
         raise HybridNLGError(f"{exc.filename or partial}: {exc.strerror or exc}") from None
     return counts
