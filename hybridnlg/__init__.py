@@ -26,6 +26,7 @@ from .pipeline.report import CandidateTrace, Report, SegmentResult
 from .pipeline.router import Route
 from .text import capitalize_first, join_clauses, sentence, tidy
 from .types import Candidate, Fact, Failure, Issue, RealizeResult, Segment, ValidationReport
+from .yamlfile import read_yaml
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -67,6 +68,7 @@ __all__ = [
     "hookspec",
     "inflect_engine",
     "join_clauses",
+    "read_yaml",
     "require",
     "sentence",
     "tidy",

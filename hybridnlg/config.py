@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import json
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -12,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import ErrorDetails
 
 from .errors import ConfigError
+from .yamlfile import read_yaml
 
 OutputFormat = Literal["text", "markdown", "html", "json"]
 OUTPUT_FORMATS: tuple[str, ...] = get_args(OutputFormat)
@@ -271,20 +271,8 @@ def parse_config(raw: Any, source: str = "<config>", text: str | None = None) ->
 def read_config(path: str | Path) -> tuple[EngineConfig, Path]:
     """Read a YAML or JSON config file; returns the config and the folder relative paths resolve against."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError([f"{path}: file not found (give the path of a YAML or JSON config)"]) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError([f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"]) from None
-    try:
-        raw = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError([f"{path}:{exc.lineno}: invalid JSON: {exc.msg}"]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise ConfigError([f"{path}{line}: invalid YAML: {getattr(exc, 'problem', exc)}"]) from None
+    raw = read_yaml(path, "YAML or JSON config")
+    text = path.read_text(encoding="utf-8") if path.suffix != ".json" else None  # for the lines of errors
     return parse_config(raw, str(path), text), path.parent.resolve()
 
 

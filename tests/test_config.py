@@ -108,3 +108,30 @@ def test_a_lexicon_in_the_core_config_says_where_it_moved(tmp_path: Path) -> Non
     path = write(tmp_path, "segments:\n  - {id: a, template: x}\nlexicon_files: [lex.yaml]\n")
     with pytest.raises(ConfigError, match=r"lexicon_files: .*moved: put it under `validators.spacy.lexicon_files`"):
         read_config(path)
+
+
+BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{n}: &{n} [{', '.join(['*' + p] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi")) + "segments: *i\n"
+
+
+def test_a_yaml_alias_bomb_is_refused_at_once(tmp_path: Path) -> None:
+    import time
+
+    path = write(tmp_path, BOMB)
+    started = time.perf_counter()
+    with pytest.raises(ConfigError, match="expands to more than 200,000 values through its aliases"):
+        read_config(path)
+    assert time.perf_counter() - started < 5  # 9**9 values were never built
+    with pytest.raises(ConfigError, match="contains itself through an alias"):
+        read_config(write(tmp_path, "a: &a [*a]\nsegments: [{id: x, template: y}]\n", "rec.yaml"))
+    shared = "segments: [{id: a, template: &t 'Hi {{ name }}.', facts: &f [name]}, {id: b, template: *t, facts: *f}]\n"
+    config, _ = read_config(write(tmp_path, shared, "ok.yaml"))  # ordinary aliases are fine
+    assert [s.template for s in config.segments] == ["Hi {{ name }}.", "Hi {{ name }}."]
+
+
+def test_configs_and_lexicons_must_be_regular_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="/dev/zero: not a regular file"):
+        read_config("/dev/zero")
+    path = write(tmp_path, "segments: [{id: a, template: x}]\nvalidators: {spacy: {lexicon_files: [/dev/zero]}}\n")
+    problems = Engine.from_config(path, entrypoints=False).check()
+    assert any("lexicon_files: /dev/zero: not a regular file" in p for p in problems)

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
+
+from hybridnlg import ConfigError, read_yaml
 
 LexiconData = dict[str, dict[str, list[str]]]
 
@@ -50,9 +51,9 @@ class _LexiconFile(BaseModel):
 def read_lexicon_file(path: Path) -> LexiconData:
     """A YAML lexicon (slot -> value -> paraphrases, optionally under a top-level `lexicon:`), checked."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: invalid YAML: {exc}") from None
+        data = read_yaml(path, "YAML lexicon")
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from None
     if isinstance(data, dict) and set(data) == {"lexicon"}:
         data = data["lexicon"]
     if isinstance(data, dict):  # YAML 1.1 reads bare yes/no keys as booleans, and `value:` alone as no paraphrases
