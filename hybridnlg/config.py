@@ -147,6 +147,9 @@ class EngineConfig(Strict):
     )
     routing: RoutingSpec = Field(default_factory=RoutingSpec)
     decision: DecisionSpec = Field(default_factory=DecisionSpec)
+    strict: bool = Field(
+        False, description="Fail a record when a segment is published flagged, dropped, or left out for lack of data."
+    )
     timeouts: dict[str, float] = Field(
         default_factory=dict, description="Seconds a realizer or validator (by name) may take per batch call."
     )

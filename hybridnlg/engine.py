@@ -224,16 +224,20 @@ class Engine:
     # rendering ---------------------------------------------------------------------------------------------------
 
     def run_window(
-        self, records: list[tuple[int, Any]], *, format: str | None = None, realizer: str | None = None
+        self, records: list[tuple[int, Any]], *, format: str | None = None, realizer: str | None = None,
+        strict: bool | None = None,
     ) -> list[Report | HybridNLGError]:
         """Render a window of (index, record) pairs together: every realizer and validator is called once.
 
-        Returns a Report or the error of that record, in input order; one bad record never affects another."""
-        return self.pipeline.run(records, format=format, forced=realizer)
+        Returns a Report or the error of that record, in input order; one bad record never affects another.
+        `strict` (default: the config's) makes a segment published flagged, dropped or left out for lack of data
+        the record's error."""
+        return self.pipeline.run(records, format=format, forced=realizer, strict=strict)
 
-    def render(self, record: dict[str, Any], *, format: str | None = None, realizer: str | None = None) -> Report:
+    def render(self, record: dict[str, Any], *, format: str | None = None, realizer: str | None = None,
+               strict: bool | None = None) -> Report:
         """Render one record; raises a HybridNLGError subclass on bad input."""
-        outcome = self.run_window([(0, record)], format=format, realizer=realizer)[0]
+        outcome = self.run_window([(0, record)], format=format, realizer=realizer, strict=strict)[0]
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
@@ -250,6 +254,7 @@ class Engine:
         realizer: str | None = ...,
         window: int = ...,
         errors: Literal["raise"] = ...,
+        strict: bool | None = ...,
     ) -> Iterator[Report]: ...
 
     @overload
@@ -261,6 +266,7 @@ class Engine:
         realizer: str | None = ...,
         window: int = ...,
         errors: str,
+        strict: bool | None = ...,
     ) -> Iterator[Report | dict[str, Any]]: ...
 
     def render_many(
@@ -271,6 +277,7 @@ class Engine:
         realizer: str | None = None,
         window: int = 64,
         errors: str = "raise",
+        strict: bool | None = None,
     ) -> Iterator[Report | dict[str, Any]]:
         """Lazily render many records, batching each window of records through the realizers together.
 
@@ -281,7 +288,7 @@ class Engine:
             records = records.to_dict(orient="records")
         iterator = enumerate(records)
         while chunk := list(islice(iterator, window)):
-            outcomes = self.run_window(chunk, format=format, realizer=realizer)  # one per record, in order
+            outcomes = self.run_window(chunk, format=format, realizer=realizer, strict=strict)  # one per record
             for (index, _), outcome in zip(chunk, outcomes, strict=True):
                 if isinstance(outcome, Exception):
                     if errors == "raise":

@@ -146,7 +146,7 @@ def test_batch_resume_gives_the_same_output_as_a_plain_run(tmp_path: Path, run_c
 
     lines = plain.read_bytes().splitlines(keepends=True)
     (tmp_path / "res.jsonl.partial").write_bytes(b"".join(lines[:11]) + lines[11][:20])
-    stamp = fingerprint(src, str(BUSINESS), fmt=None, realizer=None, trace=False)
+    stamp = fingerprint(src, str(BUSINESS), fmt=None, realizer=None, trace=False, strict=None)
     (tmp_path / "res.jsonl.partial.fingerprint").write_text(stamp + "\n")
     assert not resumed.exists()
     other_format = run_cli("batch", str(BUSINESS), str(src), "--out", str(resumed), "--resume", "--format", "html")

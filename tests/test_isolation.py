@@ -82,7 +82,8 @@ def test_batch_writes_every_line_when_one_has_a_lone_surrogate(tmp_path: Path) -
     out = tmp_path / "out.jsonl"
     counts = run_batch(engine(tmp_path), read_jsonl(source), out)
     written = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert counts == {"ok": 3, "errors": 1, "skipped": 0} and [w["index"] for w in written] == [0, 1, 2, 3]
+    assert counts == {"ok": 3, "errors": 1, "skipped": 0, "flagged": 0, "dropped": 0, "left_out": 0}
+    assert [w["index"] for w in written] == [0, 1, 2, 3]
     assert "lone surrogate" in written[1]["error"]["message"] and "in.jsonl:2" in written[1]["error"]["message"]
     assert written[3]["text"].startswith("😀 costs 11.")
 
@@ -157,3 +158,35 @@ def test_batch_workers_die_with_their_parent(tmp_path: Path) -> None:
                  and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()]
         time.sleep(0.2)
     assert not alive, f"workers {alive} outlived their parent"
+
+
+def test_nothing_is_published_silently_and_strict_makes_it_an_error(tmp_path: Path, run_cli: RunCli) -> None:
+    config = {"validators": {"fake": {"reject": ["bad"]}}, "decision": {"on_failure": "flag"},
+              "segments": [{"id": "a", "template": "bad {{ name }}.", "facts": ["name"]},
+                           {"id": "b", "template": "{{ rating }} stars.", "facts": ["rating"]}]}
+    from hybridnlg.testing import FakeValidator, plugin_of
+
+    engine = make_engine(config, plugin_of(FakeValidator))
+    report = engine.render({"name": "Ada"})
+    assert report.text == "Bad Ada." and report.flagged == ["a"] and report.left_out == ["b (none of rating)"]
+    assert report.notes[-1] == "published flagged: a; left out for lack of data: b (none of rating)"
+    assert report.to_output()["flagged"] == ["a"] and report.to_output()["left_out"] == ["b (none of rating)"]
+    with pytest.raises(HybridNLGError, match=r"record 0 \(strict\): published flagged: a; left out"):
+        engine.render({"name": "Ada"}, strict=True)
+    strict = make_engine({**config, "strict": True}, plugin_of(FakeValidator))
+    assert isinstance(list(strict.render_many([{"name": "Ada"}], errors="record"))[0], dict)
+
+
+def test_the_cli_says_what_was_flagged_or_left_out(tmp_path: Path, run_cli: RunCli) -> None:
+    (tmp_path / "c.yaml").write_text("validators: {}\nsegments:\n  - {id: a, template: 'Hi {{ name }}.', facts: [name]}\n"
+                                     "  - {id: b, template: '{{ rating }} stars.', facts: [rating]}\n")
+    (tmp_path / "r.json").write_text('{"name": "Ada"}')
+    done = run_cli("render", str(tmp_path / "c.yaml"), str(tmp_path / "r.json"))
+    assert done.exit_code == 0 and done.stdout.strip() == "Hi Ada." and "left out for lack of data: b" in done.stderr
+    strict = run_cli("render", str(tmp_path / "c.yaml"), str(tmp_path / "r.json"), "--strict")
+    assert strict.exit_code == 1 and "(strict): left out for lack of data: b (none of rating)" in strict.stderr
+    (tmp_path / "in.jsonl").write_text('{"name": "Ada"}\n{"name": "Bo", "rating": 4}\n')
+    batch = run_cli("batch", str(tmp_path / "c.yaml"), str(tmp_path / "in.jsonl"), "--out", str(tmp_path / "o.jsonl"))
+    assert batch.exit_code == 0 and "left out for lack of data: 1" in batch.stderr
+    lines = [json.loads(line) for line in (tmp_path / "o.jsonl").read_text().splitlines()]
+    assert lines[0]["left_out"] == ["b (none of rating)"] and "left_out" not in lines[1]

@@ -80,10 +80,15 @@ def cli() -> None:
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write here instead of stdout.")
 @click.option("--seed", type=int, default=None, help="Override the config's seed.")
 @click.option("--realizer", default=None, help="Force every segment to this realizer (for comparison).")
-def render(config: str, data: str, fmt: str | None, out: str | None, seed: int | None, realizer: str | None) -> None:
+@click.option("--strict", is_flag=True, default=None,
+              help="Fail when a segment is published flagged, dropped or left out for lack of data.")
+def render(config: str, data: str, fmt: str | None, out: str | None, seed: int | None, realizer: str | None,
+           strict: bool | None) -> None:
     """Render one JSON record."""
     engine = _engine(config, seed)
-    report = engine.render(_read_json(data), format=fmt, realizer=realizer)
+    report = engine.render(_read_json(data), format=fmt, realizer=realizer, strict=strict)
+    for problem in report.problems():
+        err.print(f"[yellow]![/] {escape(problem)}", highlight=False)
     _write(report.text, out)
 
 
@@ -102,25 +107,33 @@ def render(config: str, data: str, fmt: str | None, out: str | None, seed: int |
               help="`ray`: run on Ray Data (JSONL or Parquet in and out).")
 @click.option("--ray-address", default=None, help="Join this Ray cluster (e.g. `auto`) instead of starting one.")
 @click.option("--num-gpus", type=float, default=0, show_default=True, help="GPUs per Ray actor (for GPT-2).")
+@click.option("--strict", is_flag=True, default=None,
+              help="A record fails when a segment is published flagged, dropped or left out for lack of data.")
 def batch(config: str, data: str, out: str, fmt: str | None, realizer: str | None, window: int, trace: bool,
-          resume: bool, workers: int, runner: str, ray_address: str | None, num_gpus: float) -> None:
+          resume: bool, workers: int, runner: str, ray_address: str | None, num_gpus: float,
+          strict: bool | None) -> None:
     """Render a JSONL file: one output line per input line, a result or {"index", "error"}."""
-    from ..runtime.batch import check_output, fingerprint, read_jsonl, run_batch
+    from ..runtime.batch import RenderOptions, check_output, fingerprint, read_jsonl, run_batch
 
     check_output(Path(data), Path(out))
     engine = _engine(config)  # also validates the config before any worker starts
+    options = RenderOptions(fmt, realizer, trace, strict)
     if runner == "ray":
         from ..runtime.ray_runner import run_ray
 
-        counts = run_ray(config, data, out, workers=workers, window=window, fmt=fmt, realizer=realizer, trace=trace,
-                         num_gpus=num_gpus, address=ray_address)
+        counts = run_ray(config, data, out, options, workers=workers, window=window, num_gpus=num_gpus,
+                         address=ray_address)
         err.print(f"{counts['ok']} rendered, {counts['errors']} errors -> {out} (ray, {workers} workers)")
         return
-    stamp = fingerprint(Path(data), config, fmt=fmt, realizer=realizer, trace=trace)
-    counts = run_batch(engine, read_jsonl(data), Path(out), fmt=fmt, realizer=realizer, window=window, trace=trace,
-                       resume=resume, workers=workers, config=config, stamp=stamp)
+    stamp = fingerprint(Path(data), config, fmt=fmt, realizer=realizer, trace=trace, strict=strict)
+    counts = run_batch(engine, read_jsonl(data), Path(out), options, window=window, resume=resume, workers=workers,
+                       config=config, stamp=stamp)
     skipped = f", {counts['skipped']} kept from the interrupted run" if counts["skipped"] else ""
     err.print(f"{counts['ok']} rendered, {counts['errors']} errors{skipped} -> {out}")
+    if counts["flagged"] or counts["dropped"] or counts["left_out"]:
+        err.print(f"[yellow]![/] segments published flagged: {counts['flagged']}, dropped: {counts['dropped']}, "
+                  f"left out for lack of data: {counts['left_out']} (each line's flagged/dropped/left_out say "
+                  "which; --strict makes them errors)", highlight=False)
 
 
 @cli.command()

@@ -16,6 +16,7 @@ class Plan:
     title: str | None = None
     section_titles: dict[str, str | None] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)  # segments planned for but with none of their facts present
 
     def with_segments(self, segments: list[Segment]) -> Plan:
         return replace(self, segments=segments)

@@ -74,6 +74,7 @@ class Planner:
         if not isinstance(record, dict):
             raise DataError(f"a record must be a JSON object, got {type(record).__name__}", record=index)
         segments: list[Segment] = []
+        left_out: list[str] = []
         for spec in self.config.segments:
             for seg_id, context in _items(spec, record, index):
                 if spec.when and not self.expressions.evaluate(
@@ -83,8 +84,9 @@ class Planner:
                 context.update(_computed(spec, context, index, seg_id))
                 prefix = seg_id.replace(spec.id, spec.foreach, 1) if spec.foreach else None
                 facts = _facts(spec, context, prefix)
-                if spec.fact_paths() and not facts:
-                    continue  # none of its facts are in this record: nothing to say
+                if spec.fact_paths() and not facts:  # none of its facts are in this record: nothing to say
+                    left_out.append(f"{seg_id} (none of {', '.join(spec.fact_paths().values())})")
+                    continue
                 segments.append(
                     Segment(
                         id=seg_id,
@@ -109,6 +111,7 @@ class Planner:
             segments=segments,
             title=self._title(record, index),
             section_titles=self._section_titles(record, index),
+            left_out=left_out,
         )
 
     def _order_by_section(self, segments: list[Segment]) -> None:

@@ -51,7 +51,7 @@ class Pipeline:
         self.engine = engine
 
     def run(
-        self, records: list[tuple[int, Any]], *, format: str | None, forced: str | None
+        self, records: list[tuple[int, Any]], *, format: str | None, forced: str | None, strict: bool | None = None
     ) -> list[Report | HybridNLGError]:
         outcomes: dict[int, Report | HybridNLGError] = {}
         plans: list[tuple[int, Plan]] = []
@@ -81,8 +81,21 @@ class Pipeline:
             except Exception as exc:  # noqa: BLE001
                 outcomes[index] = _record_error(exc, index, "assembling the document")
                 continue
-            outcomes[index] = Report(index, fmt, outputs, results[index], title=plan.title, notes=plan.notes)
+            report = Report(index, fmt, outputs, results[index], title=plan.title, notes=plan.notes,
+                            left_out=plan.left_out)
+            outcomes[index] = self._strict(report, self.engine.config.strict if strict is None else strict)
         return [outcomes[index] for index, _ in records]
+
+    @staticmethod
+    def _strict(report: Report, strict: bool) -> Report | HybridNLGError:
+        """Nothing is published silently: `strict` makes a flagged, dropped or left-out segment the record's error;
+        otherwise one line in the notes says what happened."""
+        problems = report.problems()
+        if problems and strict:
+            return RealizationError(f"record {report.record_index} (strict): {'; '.join(problems)}")
+        if problems:
+            report.notes.append("; ".join(problems))
+        return report
 
     def _call(self, name: str, method: Callable[[Any], Any], argument: Any) -> Any:
         """Call a plugin's batch method, giving up after `timeouts[name]` seconds when one is configured."""

@@ -83,6 +83,23 @@ class Report:
     segments: list[SegmentResult]
     title: str | None = None
     notes: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
+
+    @property
+    def flagged(self) -> list[str]:
+        """Segments published although no candidate passed validation."""
+        return [r.segment.id for r in self.segments if r.flagged]
+
+    @property
+    def dropped(self) -> list[str]:
+        """Segments left out because no candidate passed (`on_failure: drop`)."""
+        return [r.segment.id for r in self.segments if r.text is None]
+
+    def problems(self) -> list[str]:
+        """What `strict` fails a record for, and what the one-line summary in the notes says."""
+        return ([f"published flagged: {', '.join(self.flagged)}"] if self.flagged else []) + (
+            [f"dropped: {', '.join(self.dropped)}"] if self.dropped else []) + (
+            [f"left out for lack of data: {'; '.join(self.left_out)}"] if self.left_out else [])
 
     @property
     def plain_text(self) -> str:
@@ -101,6 +118,7 @@ class Report:
             "title": self.title,
             "segments": [result.to_dict() for result in self.segments],
             "notes": list(self.notes),
+            "left_out": list(self.left_out),
         }
 
     def to_output(self, trace: bool = False) -> dict[str, Any]:
@@ -108,6 +126,9 @@ class Report:
         (always for format json, where the trace is the answer itself, not a JSON string inside it)."""
         text = self.plain_text if self.format == "json" else self.text
         data: dict[str, Any] = {"index": self.record_index, "text": text, "format": self.format, "notes": self.notes}
+        for key in ("flagged", "dropped", "left_out"):
+            if getattr(self, key):
+                data[key] = getattr(self, key)
         if trace or self.format == "json":
             data["segments"] = [result.to_dict() for result in self.segments]
         return data

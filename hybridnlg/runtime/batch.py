@@ -9,6 +9,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,15 +54,24 @@ def read_jsonl(path: str | Path) -> Iterator[Row]:
             yield i, parse_line(raw, i, str(path))
 
 
-def render_chunk(
-    engine: Engine, chunk: list[Row], fmt: str | None, realizer: str | None, trace: bool
-) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class RenderOptions:
+    """How a batch renders each record: output format, a forced realizer, the trace in each line, strictness."""
+
+    format: str | None = None
+    realizer: str | None = None
+    trace: bool = False
+    strict: bool | None = None
+
+
+def render_chunk(engine: Engine, chunk: list[Row], options: RenderOptions) -> list[dict[str, Any]]:
     good = [(i, rec) for i, rec in chunk if not isinstance(rec, Exception)]
-    outcomes = dict(zip((i for i, _ in good), engine.run_window(good, format=fmt, realizer=realizer), strict=True))
+    rendered = engine.run_window(good, format=options.format, realizer=options.realizer, strict=options.strict)
+    outcomes = dict(zip((i for i, _ in good), rendered, strict=True))
     lines = []
     for i, rec in chunk:
         outcome = rec if isinstance(rec, Exception) else outcomes[i]
-        lines.append(error_record(i, outcome) if isinstance(outcome, Exception) else outcome.to_output(trace))
+        lines.append(error_record(i, outcome) if isinstance(outcome, Exception) else outcome.to_output(options.trace))
     return lines
 
 
@@ -97,20 +107,18 @@ def _init_worker(config: str) -> None:
     _worker_engine = Engine.from_config(config)
 
 
-def _work(args: tuple[list[Row], str | None, str | None, bool]) -> list[dict[str, Any]]:
+def _work(args: tuple[list[Row], RenderOptions]) -> list[dict[str, Any]]:
     assert _worker_engine is not None
-    chunk, fmt, realizer, trace = args
-    return render_chunk(_worker_engine, chunk, fmt, realizer, trace)
+    chunk, options = args
+    return render_chunk(_worker_engine, chunk, options)
 
 
 def render_lines(
     engine: Engine | None,
     rows: Iterable[Row],
+    options: RenderOptions = RenderOptions(),
     *,
-    fmt: str | None = None,
-    realizer: str | None = None,
     window: int = 64,
-    trace: bool = False,
     workers: int = 1,
     config: str | None = None,
 ) -> Iterator[dict[str, Any]]:
@@ -118,12 +126,12 @@ def render_lines(
     if workers <= 1:
         assert engine is not None
         for chunk in _chunks(rows, window):
-            yield from render_chunk(engine, chunk, fmt, realizer, trace)
+            yield from render_chunk(engine, chunk, options)
         return
     if config is None:
         raise ValueError("workers > 1 needs the config path so each process can build its engine")
     with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(config,)) as pool:
-        jobs = ((chunk, fmt, realizer, trace) for chunk in _chunks(rows, window))
+        jobs = ((chunk, options) for chunk in _chunks(rows, window))
         # map keeps input order; it reads ahead only as far as the pool needs
         for lines in pool.map(_work, jobs):
             yield from lines
@@ -178,11 +186,9 @@ def run_batch(
     engine: Engine | None,
     rows: Iterable[Row],
     out: Path,
+    options: RenderOptions = RenderOptions(),
     *,
-    fmt: str | None = None,
-    realizer: str | None = None,
     window: int = 64,
-    trace: bool = False,
     resume: bool = False,
     workers: int = 1,
     config: str | None = None,
@@ -193,7 +199,7 @@ def run_batch(
     `stamp` (see `fingerprint`) is kept beside the .partial, and `resume` refuses a .partial with another one. An
     I/O error (disk full, permissions) is a HybridNLGError naming the file; the .partial keeps the lines written so
     far for `resume`."""
-    counts = {"ok": 0, "errors": 0, "skipped": 0}
+    counts = {"ok": 0, "errors": 0, "skipped": 0, "flagged": 0, "dropped": 0, "left_out": 0}
     partial = out.with_name(out.name + ".partial")
     stamp_file = out.with_name(out.name + ".partial.fingerprint")
     try:
@@ -210,10 +216,11 @@ def run_batch(
             Progress(*columns, transient=True) as progress,
         ):
             task = progress.add_task("records", total=None, completed=done)
-            lines = render_lines(engine, rows, fmt=fmt, realizer=realizer, window=window, trace=trace,
-                                 workers=workers, config=config)
+            lines = render_lines(engine, rows, options, window=window, workers=workers, config=config)
             for line in lines:
                 counts["errors" if "error" in line else "ok"] += 1
+                for key in ("flagged", "dropped", "left_out"):
+                    counts[key] += len(line.get(key, ()))
                 handle.write(json.dumps(line, ensure_ascii=False) + "\n")
                 handle.flush()
                 progress.advance(task)

@@ -14,22 +14,22 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .batch import Row, parse_line, render_chunk
+from .batch import RenderOptions, Row, parse_line, render_chunk
 
 
 class RenderActor:
     """A Ray actor: builds its engine once, then renders whole batches of (index, raw line) rows."""
 
-    def __init__(self, config: str, fmt: str | None, realizer: str | None, trace: bool) -> None:
+    def __init__(self, config: str, options: RenderOptions) -> None:
         from ..engine import Engine
 
         self.engine = Engine.from_config(config)
-        self.fmt, self.realizer, self.trace = fmt, realizer, trace
+        self.options = options
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
         rows: list[Row] = [(int(i), parse_line(bytes(raw), int(i), str(path)))
                            for i, raw, path in zip(batch["index"], batch["raw"], batch["path"], strict=True)]
-        lines = render_chunk(self.engine, rows, self.fmt, self.realizer, self.trace)
+        lines = render_chunk(self.engine, rows, self.options)
         return {"index": [line["index"] for line in lines], "failed": ["error" in line for line in lines],
                 "json": [json.dumps(line, ensure_ascii=False) for line in lines]}
 
@@ -50,18 +50,17 @@ def run_ray(
     config: str,
     source: str | Path,
     out: str | Path,
+    options: RenderOptions | None = None,
     *,
     workers: int = 2,
     window: int = 64,
-    fmt: str | None = None,
-    realizer: str | None = None,
-    trace: bool = False,
     num_gpus: float = 0,
     address: str | None = None,
 ) -> dict[str, int]:
     """Render a JSONL or Parquet file on Ray Data; writes JSONL (or Parquet for a .parquet `out`) atomically."""
     import ray
 
+    options = options or RenderOptions()
     if not ray.is_initialized():
         if address:
             ray.init(address=address, log_to_driver=False)
@@ -72,7 +71,7 @@ def run_ray(
     dataset = ray.data.from_items(list(_rows(Path(source))))
     rendered = dataset.map_batches(
         RenderActor,
-        fn_constructor_args=(str(Path(config).resolve()), fmt, realizer, trace),
+        fn_constructor_args=(str(Path(config).resolve()), options),
         batch_size=window,
         concurrency=workers,
         num_gpus=num_gpus or None,
