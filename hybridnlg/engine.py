@@ -169,7 +169,7 @@ class Engine:
         """Realizers the config can route to: named by segments, their fallbacks, `auto`, and the default chain."""
         names = {*(self.config.routing.fallback or []), self.config.routing.default or AUTO}
         for spec in self.config.segments:
-            names.update([spec.realizer or AUTO, *(spec.fallback or [])])
+            names.update([spec.realizer or self.config.routing.default or AUTO, *(spec.fallback or [])])
         if AUTO in names:
             names.update(self.config.routing.auto or [])
         return names & set(self.realizers)

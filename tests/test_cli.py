@@ -214,3 +214,18 @@ def test_data_is_printed_as_it_is_no_emoji_codes_or_markup(tmp_path: Path, run_c
     done = run_cli("render", str(tmp_path / "c.yaml"), str(tmp_path / "r.json"))
     assert done.exit_code == 0, done.stderr
     assert done.stdout.strip() == "Ada says (:thumbs_up:) [bold]hi[/bold]."
+
+
+def test_check_with_a_sample_record_names_what_it_lacks(tmp_path: Path, run_cli: RunCli) -> None:
+    (tmp_path / "c.yaml").write_text(
+        "validators: {}\nsegments:\n  - {id: a, template: '{{ name }} serves {{ food }}.', facts: [name, fodo]}\n"
+        "  - {id: r, foreach: regions, template: '{{ item.name }} made {{ item.revenue }}.', facts: [item.revnue]}\n"
+        "  - {id: t, template: '{{ name }} is in {{ town }}.', facts: [name]}\n")
+    (tmp_path / "r.json").write_text(json.dumps({"name": "Ada", "food": "Thai", "regions": [{"name": "N", "revenue": 3}]}))
+    done = run_cli("check", str(tmp_path / "c.yaml"), "--record", str(tmp_path / "r.json"))
+    assert done.exit_code == 1
+    assert "segments[0] (id=a).facts: 'fodo' has no field 'fodo' in the sample (did you mean 'food'?)" in done.stderr
+    assert "segments[1] (id=r).facts: 'item.revnue' has no field 'revnue' in the sample (did you mean 'revenue'?)" \
+        in done.stderr
+    assert "'town' is undefined" in done.stderr  # a template field the sample lacks, found by rendering it
+    assert "turns validation off" not in done.stderr  # no segment can reach gpt2 here

@@ -138,12 +138,18 @@ def batch(config: str, data: str, out: str, fmt: str | None, realizer: str | Non
 
 @cli.command()
 @click.argument("config", type=click.Path(dir_okay=False))
-def check(config: str) -> None:
+@click.option("--record", "sample", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A sample record (JSON): also report the fact names and template fields it lacks.")
+def check(config: str, sample: str | None) -> None:
     """Validate the config, compile templates, and check plugins, realizers, models and lexicons."""
     notices: list[str] = []
     try:
         engine = _engine(config)
         problems, notices = engine.check(), engine.notices()
+        if sample is not None:
+            from ..sample_check import check_sample
+
+            problems += check_sample(engine, _read_json(sample), sample)
     except HybridNLGError as exc:
         problems = str(exc).splitlines()
     for notice in notices:
