@@ -109,3 +109,46 @@ def test_concurrent_requests_share_gpt2_batches(server: tuple[str, Any]) -> None
     assert sum(state["calls"]) == 32  # every request's GPT-2 segment was generated...
     assert len(state["calls"]) < 32 and max(state["calls"]) > 1  # ...in batches shared across requests
     assert any("concurrent request" in note for _, body in outcomes for note in body["notes"])
+
+
+def _template_app(**options: Any) -> Any:
+    from hybridnlg.testing import make_engine
+
+    engine = make_engine({"validators": {}, "segments": [
+        {"id": "a", "template": "{{ name }} costs {{ price }}.", "facts": ["name", "price"], "when": "price > 10"}]})
+    return create_app(engine, wait_s=0.05, **options)
+
+
+def test_a_body_over_the_limit_is_413_before_it_is_read() -> None:
+    from fastapi.testclient import TestClient
+
+    client = TestClient(_template_app(max_body_bytes=2_000))
+    ok = client.post("/render", json={"record": {"name": "Ada", "price": 12}})
+    assert ok.status_code == 200 and ok.json()["text"] == "Ada costs 12."
+    big = client.post("/render", json={"record": {"name": "x" * 5_000, "price": 12}})
+    assert big.status_code == 413 and "over 2,000 bytes" in big.json()["error"]["message"]
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
+        yield b'{"record": {"name": "'
+        for _ in range(10):
+            yield b"y" * 1_000
+        yield b'", "price": 12}}'
+
+    streamed = client.post("/render", content=chunks(), headers={"content-type": "application/json"})
+    assert streamed.status_code == 413
+
+
+def test_a_poisoned_request_gathered_with_good_ones_harms_none_of_them() -> None:
+    import asyncio
+
+    app = _template_app()
+    gatherer = app.state.gatherer
+
+    async def all_at_once() -> list[Any]:
+        records = [{"name": f"n{i}", "price": "cheap" if i == 3 else 20 + i} for i in range(8)]
+        return await asyncio.gather(*(gatherer.render(r) for r in records), return_exceptions=True)
+
+    outcomes = asyncio.run(all_at_once())
+    assert gatherer.stats.largest > 1  # they did share windows
+    assert [o.text for i, o in enumerate(outcomes) if i != 3] == [f"N{i} costs {20 + i}." for i in range(8) if i != 3]
+    assert "cannot evaluate `price > 10`: TypeError" in str(outcomes[3])

@@ -242,13 +242,15 @@ def init(domain: str, parent: str) -> None:
 @click.option("--wait-ms", type=float, default=10.0, show_default=True,
               help="How long a request waits for concurrent ones to share GPT-2 batches.")
 @click.option("--max-window", type=int, default=64, show_default=True, help="Most requests rendered together.")
-def serve(config: str, host: str, port: int, wait_ms: float, max_window: int) -> None:
+@click.option("--max-body-bytes", type=int, default=1_000_000, show_default=True,
+              help="Larger request bodies are refused with 413 before they are read.")
+def serve(config: str, host: str, port: int, wait_ms: float, max_window: int, max_body_bytes: int) -> None:
     """Serve POST /render, POST /batch, GET /health, GET /plugins (OpenAPI at /docs) over one shared engine."""
     import uvicorn
 
     from ..runtime.server import create_app
 
-    app = create_app(_engine(config), wait_s=wait_ms / 1000, max_window=max_window)
+    app = create_app(_engine(config), wait_s=wait_ms / 1000, max_window=max_window, max_body_bytes=max_body_bytes)
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 

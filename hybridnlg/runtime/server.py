@@ -14,6 +14,7 @@ from ..config import OutputFormat
 from ..engine import Engine
 from ..errors import HybridNLGError
 from .gather import Gatherer
+from .limits import BodyLimit
 
 
 class RenderRequest(BaseModel):
@@ -32,9 +33,10 @@ class BatchRequest(BaseModel):
     trace: bool = False
 
 
-def create_app(engine: Engine, wait_s: float = 0.01, max_window: int = 64) -> FastAPI:
+def create_app(engine: Engine, wait_s: float = 0.01, max_window: int = 64, max_body_bytes: int = 1_000_000) -> FastAPI:
     app = FastAPI(title="hybridnlg", version=__version__,
                   description="Hybrid data-to-text generation: templates, GPT-2 and a fact-checking validator.")
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     gatherer = Gatherer(engine, wait_s=wait_s, max_window=max_window)
     app.state.engine = engine
     app.state.gatherer = gatherer
