@@ -190,3 +190,12 @@ def test_the_cli_says_what_was_flagged_or_left_out(tmp_path: Path, run_cli: RunC
     assert batch.exit_code == 0 and "left out for lack of data: 1" in batch.stderr
     lines = [json.loads(line) for line in (tmp_path / "o.jsonl").read_text().splitlines()]
     assert lines[0]["left_out"] == ["b (none of rating)"] and "left_out" not in lines[1]
+
+
+def test_a_line_over_the_limit_is_an_error_record_and_the_next_lines_are_read(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps(GOOD[0]) + "\n" + json.dumps({"name": "x" * 5_000}) + "\n" + json.dumps(GOOD[1]) + "\n")
+    rows = list(read_jsonl(source, max_line_bytes=1_000))
+    assert [i for i, _ in rows] == [0, 1, 2]
+    assert rows[0][1] == GOOD[0] and rows[2][1] == GOOD[1]
+    assert isinstance(rows[1][1], HybridNLGError) and "in.jsonl:2: the line is over 1,000 bytes" in str(rows[1][1])

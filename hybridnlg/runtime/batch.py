@@ -47,11 +47,23 @@ def parse_line(raw: bytes, index: int, path: str) -> Any:
         return HybridNLGError(f"{where}: JSON too deeply nested to read")
 
 
-def read_jsonl(path: str | Path) -> Iterator[Row]:
-    """Stream (line index, record or error) without holding the file in memory."""
+MAX_LINE_BYTES = 1_000_000
+
+
+def read_jsonl(path: str | Path, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[Row]:
+    """Stream (line index, record or error) without holding the file in memory; a line over `max_line_bytes` is
+    an error record, skipped without being read into memory whole."""
     with open(path, "rb") as handle:
-        for i, raw in enumerate(handle):
-            yield i, parse_line(raw, i, str(path))
+        i = 0
+        while raw := handle.readline(max_line_bytes + 1):
+            if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
+                while (rest := handle.readline(max_line_bytes)) and not rest.endswith(b"\n"):
+                    pass
+                yield i, HybridNLGError(f"{path}:{i + 1}: the line is over {max_line_bytes:,} bytes; split the record "
+                                        "or shorten its longest values")
+            else:
+                yield i, parse_line(raw, i, str(path))
+            i += 1
 
 
 @dataclass(frozen=True)
