@@ -52,5 +52,5 @@ from hypothesis import settings  # noqa: E402
 
 # `ci` keeps the suite fast; `thorough` (HYPOTHESIS_PROFILE=thorough) runs the long property campaign.
 settings.register_profile("ci", max_examples=150, deadline=None)
-settings.register_profile("thorough", max_examples=4000, deadline=None)
+settings.register_profile("thorough", max_examples=10_000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

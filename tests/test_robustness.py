@@ -125,3 +125,38 @@ def test_non_utf8_and_deeply_nested_lines_become_error_records(tmp_path: Path, r
     bad.write_bytes(b'{"name": "\xff"}')
     done = run_cli("render", str(cfg), str(bad))
     assert done.exit_code == 1 and "not UTF-8" in done.stderr and "Traceback" not in done.stderr
+
+
+WHENS = [None, "x > 1", "x is defined", "x | length > 2", "x.y == 3", "x in ['a', 'b']", "x ~ 'a' == 'aa'",
+         "old is number and old > 0", "x[0] == 1", "x is string", "not x"]
+FACTS = [["x"], ["x", "old"], ["x.y"], ["missing"], ["x[0]"], {"v": "x"}]
+
+
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(st.tuples(templates, st.sampled_from(WHENS), st.sampled_from(FACTS), st.booleans(),
+                          st.sampled_from([None, "difference", "percent_change", "trend", "ratio", "sum"])),
+                min_size=1, max_size=4),
+       st.lists(st.fixed_dictionaries({}, optional={"x": values, "old": values}), min_size=2, max_size=4),
+       st.sampled_from(["text", "markdown", "html", "json"]))
+def test_random_configs_and_records_never_crash_and_never_touch_their_neighbours(
+    specs: list[tuple[str, str | None, Any, bool, str | None]], records: list[dict[str, Any]], fmt: str
+) -> None:
+    segments = []
+    for i, (template, when, facts, aggregate, op) in enumerate(specs):
+        segment: dict[str, Any] = {"id": f"s{i}", "template": template, "facts": facts}
+        if when:
+            segment["when"] = when
+        if aggregate:
+            segment.update(subject="it", aggregate=True)
+        if op:
+            segment["compute"] = {"c": {"op": op, "of": ["x", "old"]}}
+        segments.append(segment)
+    engine = make_engine({"validators": {}, "entities": {"it": {"name": "x"}}, "segments": segments})
+    together = list(engine.render_many(records, format=fmt, errors="record"))  # any other exception fails the test
+    assert len(together) == len(records)
+    for index, (record, result) in enumerate(zip(records, together)):
+        alone = list(engine.render_many([record], format=fmt, errors="record"))[0]
+        if isinstance(result, Report):
+            assert isinstance(alone, Report) and alone.outputs == result.outputs
+        else:
+            assert isinstance(alone, dict) and result["index"] == index and result["error"]["type"] != "InternalError"
