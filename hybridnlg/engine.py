@@ -12,14 +12,14 @@ from pydantic import ValidationError
 
 from .components import Component, Realizer, Validator
 from .config import DecisionSpec, EngineConfig, parse_config, read_config
-from .context import Context
+from .context import ENV_TRUSTED_CONFIG, Context, env_flag
 from .errors import ConfigError, HybridNLGError
 from .expressions import Expressions
 from .pipeline.plan import Plan
 from .pipeline.realize import Pipeline
 from .pipeline.report import Report, SegmentResult, error_record
 from .pipeline.router import AUTO, Route, resolve_routing, unknown_realizer
-from .plugins import PluginSet, build_plugins
+from .plugins import ENV_ALLOW_PLUGIN_FILES, PluginSet, build_plugins
 from .types import Segment
 
 C = TypeVar("C", bound=Component[Any])
@@ -34,7 +34,13 @@ def _component_errors(kind: str, name: str, exc: ValidationError) -> list[str]:
 
 
 class Engine:
-    """Renders records into documents. Build once, reuse; safe to share across threads after construction."""
+    """Renders records into documents. Build once, reuse; safe to share across threads after construction.
+
+    Trust: plugin files named by the config (`plugins: [x.py]`) are imported only with `allow_plugin_files=True`
+    (default: the HYBRIDNLG_ALLOW_PLUGIN_FILES environment variable); otherwise each is reported by `check()` and
+    left out. Paths in the config (templates, lexicon files, prompts, local models) must stay inside the config's
+    folder, symbolic links followed, unless `trusted=True` (default: HYBRIDNLG_TRUSTED_CONFIG).
+    """
 
     def __init__(
         self,
@@ -44,12 +50,17 @@ class Engine:
         source: str = "<config>",
         plugins: list[object] | None = None,
         entrypoints: bool | None = None,
+        allow_plugin_files: bool | None = None,
+        trusted: bool | None = None,
     ) -> None:
         self.config_dir = (config_dir or Path.cwd()).resolve()
         self.source = source
+        self.allow_plugin_files = env_flag(ENV_ALLOW_PLUGIN_FILES) if allow_plugin_files is None else allow_plugin_files
+        self.trusted = env_flag(ENV_TRUSTED_CONFIG) if trusted is None else trusted
         self.expressions = Expressions()
         self.plugins: PluginSet = build_plugins(
-            [self.config_dir / p for p in config.plugins], extra=plugins, entrypoints=entrypoints
+            [self.config_dir / p for p in config.plugins], extra=plugins, entrypoints=entrypoints,
+            allow_files=self.allow_plugin_files,
         )
         self.hooks = self.plugins.hooks
         self.problems: list[str] = list(self.plugins.problems)  # plugin failures found while building
@@ -57,7 +68,8 @@ class Engine:
         realizer_classes = self._collect("register_realizers")
         validator_classes = self._collect("register_validators")
         self.config = resolve_routing(config, realizer_classes)
-        self.context = Context(self.config, self.config_dir, source, self.get_realizer, self._call_plugin_hook)
+        self.context = Context(self.config, self.config_dir, source, self.get_realizer, self._call_plugin_hook,
+                               trusted=self.trusted)
         wanted = self.config.validators if self.config.validators is not None else {n: {} for n in validator_classes}
         problems: list[str] = []
         self.realizers: dict[str, Realizer[Any]] = self._instantiate(
@@ -76,10 +88,13 @@ class Engine:
     @classmethod
     def from_config(
         cls, source: str | Path | Mapping[str, Any], *, seed: int | None = None, validate: str | None = None,
-        **kwargs: Any,
+        allow_plugin_files: bool | None = None, trusted: bool | None = None, **kwargs: Any,
     ) -> Engine:
         """Build an engine from a YAML/JSON file path or an already-parsed mapping; `seed` and `validate`
-        (`lazy` or `all`) override the config's `seed` and `decision.validate`."""
+        (`lazy` or `all`) override the config's `seed` and `decision.validate`. `allow_plugin_files` and `trusted`
+        are the engine's trust options (see `Engine`); other keywords go to `Engine` too, and `config_dir` is the
+        folder of a mapping (default: the working directory; its paths stay inside it unless trusted)."""
+        kwargs.update(allow_plugin_files=allow_plugin_files, trusted=trusted)
         if isinstance(source, Mapping):
             base = kwargs.pop("config_dir", None)
             config, folder = parse_config(dict(source), "<config>"), Path(base) if base else None

@@ -1,4 +1,6 @@
-"""The plugin manager: built-ins, installed entry points and plugin files; a broken plugin is skipped and reported."""
+"""The plugin manager: built-ins, installed entry points and plugin files; a broken plugin is skipped and reported.
+
+Installing a plugin is trusting it; a plugin file named by a config runs only when allowed (`allow_files`)."""
 
 from __future__ import annotations
 
@@ -27,6 +29,9 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
 )
 ENV_NO_PLUGINS = "HYBRIDNLG_NO_PLUGINS"  # set to 1: load no installed (entry-point) plugins beyond the built-ins
 ENV_TRACE_HOOKS = "HYBRIDNLG_TRACE_HOOKS"  # set to 1: print every hook call to stderr
+ENV_ALLOW_PLUGIN_FILES = "HYBRIDNLG_ALLOW_PLUGIN_FILES"  # set to 1: import the plugin files configs name
+NOT_ALLOWED = ("not loaded: plugin files run only when allowed (--allow-plugin-files, "
+               "Engine(..., allow_plugin_files=True) or HYBRIDNLG_ALLOW_PLUGIN_FILES=1)")
 
 
 @dataclass
@@ -38,9 +43,12 @@ class PluginInfo:
     error: str | None = None
     unavailable: str | None = None  # its optional dependencies are missing: how to install them
     hooks: list[str] = field(default_factory=list)
+    refused: bool = False  # a plugin file that was not allowed to run (never imported); `error` says how to allow it
 
     @property
     def status(self) -> str:
+        if self.refused:
+            return "not allowed"
         return "failed" if self.error else "unavailable" if self.unavailable else "loaded"
 
     def to_dict(self) -> dict[str, Any]:
@@ -131,6 +139,10 @@ class PluginSet:
             return
         self.add(module, path.stem, "file", "-", str(path))
 
+    def refuse_file(self, path: Path) -> None:
+        """A plugin file named by a config that may not run: listed and reported, never imported."""
+        self.infos.append(PluginInfo(path.stem, "file", "-", str(path), error=NOT_ALLOWED, refused=True))
+
     def add_entrypoints(self) -> None:
         tried = {info.name for info in self.infos}
         for ep in importlib.metadata.entry_points(group=hookspecs.PROJECT):
@@ -146,9 +158,12 @@ class PluginSet:
 
 
 def build_plugins(
-    files: list[Path] | None = None, extra: list[object] | None = None, entrypoints: bool | None = None
+    files: list[Path] | None = None, extra: list[object] | None = None, entrypoints: bool | None = None,
+    allow_files: bool = False,
 ) -> PluginSet:
-    """Built-ins first, then plugin objects passed in, config plugin files, and (unless disabled) entry points."""
+    """Built-ins first, then plugin objects passed in, config plugin files, and (unless disabled) entry points.
+
+    `files` are imported only when `allow_files`; otherwise each is listed as not allowed, and reported."""
     plugins = PluginSet()
     for name, module_name in DEFAULT_PLUGINS:
         plugins.add_module(name, module_name, "builtin", __version__)
@@ -156,7 +171,10 @@ def build_plugins(
         name = getattr(plugin, "__name__", None) or f"{type(plugin).__name__}-{i}"
         plugins.add(plugin, name, "object", "-", getattr(plugin, "__module__", None) or name)
     for path in files or []:
-        plugins.add_file(path)
+        if allow_files:
+            plugins.add_file(path)
+        else:
+            plugins.refuse_file(path)
     if entrypoints is None:
         entrypoints = os.environ.get(ENV_NO_PLUGINS, "") not in ("1", "true", "yes")
     if entrypoints:

@@ -20,7 +20,8 @@ def test_builtins_are_registered_as_plugins() -> None:
     assert [name for name, _ in DEFAULT_PLUGINS][:2] == ["core", "template"]
 
 
-def test_plugin_file_named_in_config_is_loaded(tmp_path: Path) -> None:
+def test_plugin_file_named_in_config_is_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HYBRIDNLG_ALLOW_PLUGIN_FILES", "1")  # plugin files run only when allowed (test_trust.py)
     (tmp_path / "shout.py").write_text(
         "from hybridnlg import hookimpl\n"
         "@hookimpl\n"
@@ -32,7 +33,8 @@ def test_plugin_file_named_in_config_is_loaded(tmp_path: Path) -> None:
     assert engine.render({}).text == "HI."
 
 
-def test_broken_plugin_file_is_reported_by_name_and_skipped(tmp_path: Path) -> None:
+def test_broken_plugin_file_is_reported_by_name_and_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HYBRIDNLG_ALLOW_PLUGIN_FILES", "1")  # plugin files run only when allowed (test_trust.py)
     (tmp_path / "broken.py").write_text("raise ImportError('missing dependency frobnicate')\n")
     (tmp_path / "typo.py").write_text("from hybridnlg import hookimpl\n@hookimpl\ndef register_realiser(register):\n    pass\n")
     engine = make_engine({"plugins": ["broken.py", "typo.py", "missing.py"], "validators": {}, "segments": SEGMENTS},
@@ -172,7 +174,10 @@ def test_a_plugin_that_fails_to_register_is_reported_and_the_others_still_regist
     assert any("failed in register_realizers" in p and "cannot register" in p for p in engine.check())
 
 
-def test_a_plugin_with_missing_dependencies_is_unavailable_with_its_extra(tmp_path: Path) -> None:
+def test_a_plugin_with_missing_dependencies_is_unavailable_with_its_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HYBRIDNLG_ALLOW_PLUGIN_FILES", "1")  # plugin files run only when allowed (test_trust.py)
     (tmp_path / "needs.py").write_text(
         "from hybridnlg import hookimpl, require\n"
         "require('no_such_module_xyz', extra='xyz')\n"
@@ -186,7 +191,8 @@ def test_a_plugin_with_missing_dependencies_is_unavailable_with_its_extra(tmp_pa
     assert engine.check() == []  # unavailable is not broken
 
 
-def test_naming_an_unavailable_realizer_says_which_extra_brings_it(tmp_path: Path) -> None:
+def test_naming_an_unavailable_realizer_says_which_extra_brings_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HYBRIDNLG_ALLOW_PLUGIN_FILES", "1")  # plugin files run only when allowed (test_trust.py)
     (tmp_path / "needs.py").write_text("from hybridnlg import require\nrequire('no_such_module_xyz', extra='xyz')\n")
     with pytest.raises(HybridNLGError, match=r"realizer 'needs' is unavailable: .*pip install 'hybridnlg\[xyz\]'"):
         make_engine({"plugins": ["needs.py"], "validators": {}, "segments": [{**SEGMENTS[0], "realizer": "needs"}]},
