@@ -74,8 +74,9 @@ def test_lora_fine_tunes_a_local_pretrained_model(tmp_path: Path) -> None:
     assert result.steps == 2 and result.stopped == "max steps"
     weights = (out / "model.safetensors").read_bytes()
     assert b"lora_" not in weights[:20000]  # adapters merged into the base weights before saving
+    # the context of a config in tmp_path (without one, the cwd): a local model must lie inside the config's folder
     realizer = GPT2Realizer(GPT2Realizer.Config.model_validate({"model": str(out), "max_new_tokens": 6,
-                                                             "local_files_only": True}))
+                                                             "local_files_only": True}), draft_context(tmp_path))
     assert realizer.check() == []
 
 

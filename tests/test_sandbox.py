@@ -72,7 +72,8 @@ def test_templates_cannot_read_outside_their_folders(tmp_path: Path, reference: 
     folder.mkdir()
     (folder / "page.j2").write_text("{% include '" + reference + "' %}")
     for template in ("page.j2", reference if reference.endswith(".j2") else "x.j2"):
-        engine = make_engine({"templates": str(folder), "validators": {}, "segments": [{"id": "s", "template": template}]})
+        engine = make_engine({"templates": str(folder), "validators": {}, "segments": [{"id": "s", "template": template}]},
+                             config_dir=tmp_path)  # the template folder must lie inside the config's folder
         with pytest.raises(TemplateError) as info:
             engine.render({})
         assert "not found" in str(info.value) and "TOP SECRET" not in str(info.value)

@@ -10,7 +10,9 @@ from hybridnlg.testing import make_engine
 
 
 def engine_with(tpl_dir: Path, segments: list[dict], **extra: object):
-    return make_engine({"templates": str(tpl_dir), "segments": segments, "validators": {}, **extra})
+    # the config's folder is the folder above tpl_dir: a template folder must lie inside it
+    return make_engine({"templates": str(tpl_dir), "segments": segments, "validators": {}, **extra},
+                       config_dir=tpl_dir.parent)
 
 
 def test_missing_field_names_field_segment_template_and_line(tpl_dir: Path) -> None:

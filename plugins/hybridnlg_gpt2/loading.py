@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hybridnlg import Context
+
 from .formatting import ModelMeta
 
 CHECKPOINTS = Path(__file__).parent / "checkpoints"
@@ -54,10 +56,13 @@ def hub_offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def resolve(name: str, config_dir: Path | None) -> tuple[str, list[str]]:
+def resolve(name: str, config_dir: Path | None, context: Context | None = None) -> tuple[str, list[str]]:
     """A local folder or hub id to load, and the places tried (for the error message).
 
-    Raises ModelNotFoundError when neither a short name, a local folder nor a plausible hub id matches.
+    With the `context` of a config whose engine is not trusted, a local folder must lie inside the config's folder,
+    symbolic links followed (`context.resolve`; ConfigError otherwise), and the working directory is not searched;
+    shipped short names and hub ids are always allowed. Raises ModelNotFoundError when neither a short name, a local
+    folder nor a plausible hub id matches.
     """
     tried: list[str] = []
     shipped = short_names()
@@ -65,12 +70,21 @@ def resolve(name: str, config_dir: Path | None) -> tuple[str, list[str]]:
         return str(shipped[name]), tried
     tried.append(f"short names: {', '.join(shipped) or '(none shipped)'}")
     path = Path(name).expanduser()
-    candidates = [path] if path.is_absolute() else [*([config_dir / path] if config_dir else []), Path.cwd() / path]
+    confined = context if context is not None and not context.trusted else None  # None: look anywhere, as named
+    if context is not None:
+        config_dir = context.config_dir
+    if confined is not None:
+        candidates = [confined.resolve(path, "model")]  # before anything outside is looked at
+    else:
+        candidates = [path] if path.is_absolute() else [*([config_dir / path] if config_dir else []), Path.cwd() / path]
     for candidate in candidates:
         if (candidate / "config.json").is_file():
             return str(candidate.resolve()), tried
         tried.append(f"local folder {candidate}{' (exists, but has no config.json)' if candidate.is_dir() else ''}")
     if _looks_like_hub_id(name):
+        if confined is not None and Path(name).is_dir():
+            # transformers would load a folder of that name in the working directory instead of the hub
+            confined.resolve(Path.cwd() / name, f"model {name!r} (a folder of that name in the working directory)")
         return name, tried
     raise ModelNotFoundError(f"no model named {name!r}. Tried: " + "; ".join(tried))
 
@@ -99,9 +113,11 @@ def pick_dtype(dtype: str, device: str) -> str:
     return "float32"
 
 
-def load_model(name: str, config_dir: Path | None, device: str, dtype: str, local_files_only: bool) -> LoadedModel:
-    """Load (or reuse) a model and tokenizer; thread-safe, one copy per (source, device, dtype)."""
-    source, tried = resolve(name, config_dir)
+def load_model(name: str, config_dir: Path | None, device: str, dtype: str, local_files_only: bool,
+               context: Context | None = None) -> LoadedModel:
+    """Load (or reuse) a model and tokenizer; thread-safe, one copy per (source, device, dtype). A `context` confines
+    local folders to its config's folder unless trusted (see `resolve`)."""
+    source, tried = resolve(name, config_dir, context)
     device = pick_device(device)
     dtype = pick_dtype(dtype, device)
     key = (source, device, dtype)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import posixpath
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from jinja2 import TemplateError as JinjaError
+from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
 
-from hybridnlg import Segment
+from hybridnlg import ConfigError, Segment
 
 from .formatting import ModelMeta, linearise, placeholder, value_text
 
@@ -26,13 +30,36 @@ def data_input(segment: Segment, meta: ModelMeta, verbatim: list[str], draft: st
     return linearise(segment.fact_values(), meta, verbatim=verbatim_slots(segment, verbatim), draft=draft)
 
 
-class PromptRenderer:
-    """Renders prompt templates (few-shot examples included) in a sandbox with StrictUndefined."""
+# Checks a prompt file (its path, the folder it was found in) before it is read; raises ConfigError to refuse it.
+FileCheck = Callable[[str, Path], object]
 
-    def __init__(self, folders: list[Path]) -> None:
+
+class _CheckedLoader(FileSystemLoader):
+    """One prompt folder whose files go through `check` (the context's confinement) before they are read."""
+
+    def __init__(self, folder: Path, check: FileCheck | None) -> None:
+        super().__init__(str(folder))
+        self.folder = folder
+        self.check = check
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        filename = posixpath.join(str(self.folder), *split_template_path(template))  # refuses `..`
+        if self.check is not None and os.path.isfile(filename):
+            try:
+                self.check(filename, self.folder)
+            except ConfigError as exc:
+                raise PromptError(f"prompt template {template!r}: {exc}") from None
+        return super().get_source(environment, template)
+
+
+class PromptRenderer:
+    """Renders prompt templates (few-shot examples included) in a sandbox with StrictUndefined; `check` sees each
+    file before it is read (includes too) and may refuse it."""
+
+    def __init__(self, folders: list[Path], check: FileCheck | None = None) -> None:
         self.folders = folders
-        self.env = SandboxedEnvironment(loader=FileSystemLoader([str(f) for f in folders]), undefined=StrictUndefined,
-                                        keep_trailing_newline=False, autoescape=False)
+        self.env = SandboxedEnvironment(loader=ChoiceLoader([_CheckedLoader(f, check) for f in folders]),
+                                        undefined=StrictUndefined, keep_trailing_newline=False, autoescape=False)
 
     def render(self, template: str, segment: Segment, meta: ModelMeta, verbatim: list[str],
                draft: str | None) -> tuple[str, dict[str, str]]:

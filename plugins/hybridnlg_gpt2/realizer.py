@@ -8,7 +8,17 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from hybridnlg import Candidate, ComponentConfig, Context, Failure, HybridNLGError, Realizer, RealizeResult, Segment
+from hybridnlg import (
+    Candidate,
+    ComponentConfig,
+    ConfigError,
+    Context,
+    Failure,
+    HybridNLGError,
+    Realizer,
+    RealizeResult,
+    Segment,
+)
 
 from .formatting import DEFAULT_VERBATIM, ModelMeta, restore
 from .generation import Generated, Settings, generate
@@ -68,9 +78,9 @@ class GPT2Realizer(Realizer[GPT2Config]):
     def load(self) -> None:
         try:
             self.model = load_model(self.config.model, self.config_dir, self.config.device, self.config.dtype,
-                                    self.config.local_files_only)
+                                    self.config.local_files_only, context=self.context)
             self.load_error = None
-        except ModelNotFoundError as exc:
+        except (ModelNotFoundError, ConfigError) as exc:  # ConfigError: a local folder outside the config's folder
             self.load_error = str(exc)
         except Exception as exc:  # noqa: BLE001 - any load failure becomes a fallback, never a crash at render time
             self.load_error = f"could not load model {self.config.model!r}: {type(exc).__name__}: {exc}"
@@ -136,8 +146,9 @@ class GPT2Realizer(Realizer[GPT2Config]):
         meta = loaded.meta or ModelMeta()
         formats = [self._format(segment, loaded.meta) for segment in segments]
         drafts = self._drafts(segments, [i for i, f in enumerate(formats) if f == "template-guided"])
-        folders = [self.config_dir, Path.cwd()]
-        renderer = PromptRenderer(folders)
+        # prompt files: beside the config, each inside it (links followed); a trusted engine also looks in the cwd
+        folders = [self.config_dir, Path.cwd()] if self.context.trusted else [self.config_dir]
+        renderer = PromptRenderer(folders, lambda path, folder: self.context.resolve(path, "prompt", within=folder))
         inputs: list[tuple[str, dict[str, str], str] | Failure] = []
         for index, (segment, fmt) in enumerate(zip(segments, formats, strict=True)):
             draft = drafts.get(index)

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from hybridnlg import ConfigError, read_yaml
+from hybridnlg import ConfigError, Context, read_yaml
 
 LexiconData = dict[str, dict[str, list[str]]]
 
@@ -68,9 +68,11 @@ def read_lexicon_file(path: Path) -> LexiconData:
                                    for e in exc.errors())) from None
 
 
-def load_lexicon_file(name: str, base: Path | None = None) -> LexiconData:
-    """Read a YAML lexicon, relative to `base` (the engine's config folder) unless absolute."""
-    return read_lexicon_file(_resolve(name, base))
+def load_lexicon_file(name: str, base: Path | None = None, *, context: Context | None = None) -> LexiconData:
+    """Read a YAML lexicon, relative to `base` (the engine's config folder) unless absolute. With a `context` (a
+    lexicon named by a config), the file is found through `context.resolve`: inside the config's folder unless the
+    engine is trusted (ConfigError otherwise)."""
+    return read_lexicon_file(_resolve(name, base, context))
 
 
 def _canonical(value: Any) -> str:
@@ -80,9 +82,12 @@ def _canonical(value: Any) -> str:
     return str(value)
 
 
-def _resolve(name: str, base: Path | None) -> Path:
-    candidate = Path(name)
-    path = candidate if candidate.is_absolute() or base is None else base / candidate
+def _resolve(name: str, base: Path | None, context: Context | None = None) -> Path:
+    if context is not None:
+        path = context.resolve(name, "lexicon_files")
+    else:
+        candidate = Path(name)
+        path = candidate if candidate.is_absolute() or base is None else base / candidate
     if not path.exists():
         raise FileNotFoundError(f"lexicon file {path} not found")
     return path

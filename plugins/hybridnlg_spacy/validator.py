@@ -5,12 +5,11 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from pydantic import Field
 
-from hybridnlg import Candidate, ComponentConfig, Context, Issue, Segment, ValidationReport, Validator
+from hybridnlg import Candidate, ComponentConfig, ConfigError, Context, Issue, Segment, ValidationReport, Validator
 
 from .facts import FactChecker, FactSettings
 from .fluency import FluencyLimits, balance, characters, leftovers, length, repetition, sentences
@@ -94,15 +93,12 @@ class SpacyValidator(Validator[SpacyValidatorConfig]):
 
     # setup --------------------------------------------------------------------------------------------------------
 
-    def _base_dir(self) -> Path:
-        return self.context.config_dir
-
     def _locale(self) -> str:
         return self.config.locale or self.context.locale
 
     def lexicon_data(self) -> LexiconData:
         """This validator's lexicon files, then its inline entries, merged."""
-        files = [load_lexicon_file(name, self._base_dir()) for name in self.config.lexicon_files]
+        files = [load_lexicon_file(name, context=self.context) for name in self.config.lexicon_files]
         return merge_lexicons(*files, self.config.lexicon)
 
     def load(self) -> None:
@@ -133,8 +129,10 @@ class SpacyValidator(Validator[SpacyValidatorConfig]):
             except OSError as exc:
                 problems.append(str(exc))
         try:
-            files = [load_lexicon_file(n, self._base_dir()) for n in self.config.lexicon_files]
+            files = [load_lexicon_file(n, context=self.context) for n in self.config.lexicon_files]
             data = merge_lexicons(*files, self.config.lexicon)
+        except ConfigError as exc:  # a lexicon file outside the config's folder
+            return [*problems, *exc.problems]
         except (OSError, ValueError) as exc:
             return [*problems, f"lexicon_files: {exc}"]
         if self.context.config.segments:

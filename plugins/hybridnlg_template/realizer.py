@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import math
+import os
+import posixpath
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from jinja2 import (
+    BaseLoader,
     ChoiceLoader,
+    Environment,
     FileSystemLoader,
     StrictUndefined,
     Template,
@@ -21,11 +25,13 @@ from jinja2 import (
 )
 from jinja2 import TemplateError as JinjaError
 from jinja2.exceptions import SecurityError
+from jinja2.loaders import split_template_path
 from pydantic import Field
 
 from hybridnlg import (
     Candidate,
     ComponentConfig,
+    ConfigError,
     Context,
     Failure,
     Realizer,
@@ -43,6 +49,27 @@ SHIPPED = Path(__file__).parent / "shipped"
 FILE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".txt", ".tmpl")
 # One word with an extension and no Jinja syntax ("wind.jj2", "intro/summary.html"): a file name, never inline text.
 _FILE_NAME = re.compile(r"^[\w\-/]+\.[A-Za-z]\w{0,5}$")
+
+
+class ConfinedLoader(FileSystemLoader):
+    """One template folder whose files must stay inside it, symbolic links followed: before a file is read, its
+    path goes through the context's confinement check (`Context.resolve`, which lets anything through when the
+    engine is trusted)."""
+
+    def __init__(self, folder: Path, context: Context) -> None:
+        super().__init__(str(folder))
+        self.folder = folder
+        self.context = context
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        # the file FileSystemLoader would read (split_template_path refuses `..`), checked before it is read
+        filename = posixpath.join(str(self.folder), *split_template_path(template))
+        if os.path.isfile(filename):
+            try:
+                self.context.resolve(filename, "templates", within=self.folder)
+            except ConfigError as exc:
+                raise TemplateError(str(exc)) from None
+        return super().get_source(environment, template)
 
 
 def _template_line(tb: TracebackType | None, filename: str | None) -> int | None:
@@ -87,14 +114,26 @@ class TemplateRealizer(Realizer[TemplateConfig]):
         super().__init__(config, context)
         self._templates: dict[str, Template] = {}
         self._lock = threading.Lock()
+        self._user_folders = self._configured_folders()
         self.env = self._environment()
 
+    def _configured_folders(self) -> list[Path]:
+        """The config's `templates` folders, each inside the config's folder unless the engine is trusted."""
+        templates = self.context.config.templates
+        names = [templates] if isinstance(templates, str) else list(templates or [])
+        try:
+            return [self.context.resolve(name, "templates").resolve() for name in names]
+        except ConfigError as exc:
+            raise ConfigError([f"{self.context.source}: {problem}" for problem in exc.problems]) from None
+
     def _folders(self) -> list[Path]:
-        return [*self.context.config.template_dirs(self.context.config_dir), SHIPPED]
+        return [*self._user_folders, SHIPPED]
 
     def _environment(self) -> LimitedSandbox:
+        # the user's folders check every file they serve; the shipped macros are part of the package
+        loaders: list[BaseLoader] = [ConfinedLoader(folder, self.context) for folder in self._user_folders]
         env = LimitedSandbox(
-            loader=ChoiceLoader([FileSystemLoader(str(folder)) for folder in self._folders()]),
+            loader=ChoiceLoader([*loaders, FileSystemLoader(str(SHIPPED))]),
             undefined=StrictUndefined,
             autoescape=False,
             trim_blocks=self.config.trim_blocks,
@@ -171,6 +210,9 @@ class TemplateRealizer(Realizer[TemplateConfig]):
             searched = ", ".join(str(f) for f in self._folders())
             raise TemplateError(f"template '{exc.name}' not found; searched: {searched}", record=segment.record_index,
                                 segment=segment.id, template=template.name or segment.template) from None
+        except TemplateError as exc:  # an included file outside its folder (ConfinedLoader)
+            raise TemplateError(str(exc), record=segment.record_index, segment=segment.id,
+                                template=template.name or segment.template) from None
         except SecurityError as exc:
             raise TemplateError(f"blocked by the sandbox: {exc}", record=segment.record_index, segment=segment.id,
                                 template=template.name or segment.template) from None
