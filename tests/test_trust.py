@@ -361,3 +361,16 @@ def test_context_resolve_is_the_one_check(site: tuple[Path, Path]) -> None:
         with pytest.raises(ConfigError, match=r"^x: .* is outside the config's folder"):
             context.resolve(bad, "x")
     assert Context.standalone(cfg, trusted=True).resolve(str(outside), "x") == outside
+
+
+def test_the_cli_flags_opt_in_and_reach_the_engine(tmp_path: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HYBRIDNLG_ALLOW_PLUGIN_FILES", "HYBRIDNLG_TRUSTED_CONFIG"):
+        monkeypatch.setenv(name, "0")  # restored after the test, whatever the CLI flags set
+    (tmp_path / "shout.py").write_text("from hybridnlg import hookimpl\n@hookimpl\n"
+                                       "def prepare_jinja2_environment(env):\n    env.filters['shout'] = str.upper\n")
+    (tmp_path / "c.yaml").write_text("validators: {}\nplugins: [shout.py]\nsegments:\n  - {id: a, template: '{{ name | shout }}'}\n")
+    (tmp_path / "r.json").write_text('{"name": "ada"}')
+    refused = run_cli("render", str(tmp_path / "c.yaml"), str(tmp_path / "r.json"))
+    assert refused.exit_code == 1 and "No filter named 'shout'" in refused.stderr
+    allowed = run_cli("render", str(tmp_path / "c.yaml"), str(tmp_path / "r.json"), "--allow-plugin-files")
+    assert allowed.exit_code == 0 and allowed.stdout.strip() == "ADA."

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -25,6 +26,25 @@ if TYPE_CHECKING:
 err = Console(stderr=True, soft_wrap=True, emoji=False)
 out = Console(soft_wrap=True, highlight=False, emoji=False)
 FORMATS = click.Choice(OUTPUT_FORMATS)
+
+
+def _trust_flag(env: str) -> Callable[[click.Context, click.Parameter, bool], None]:
+    def set_env(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+        if value:  # through the environment, so batch workers and child processes get it too
+            os.environ[env] = "1"
+
+    return set_env
+
+
+def trust_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--allow-plugin-files and --trusted: a config is someone else's unless you say so (the README's threat model)."""
+    command = click.option("--trusted", is_flag=True, expose_value=False, is_eager=True,
+                           callback=_trust_flag("HYBRIDNLG_TRUSTED_CONFIG"),
+                           help="Let the config's paths (templates, lexicons, prompts, models) leave its folder.",
+                           )(command)
+    return click.option("--allow-plugin-files", is_flag=True, expose_value=False, is_eager=True,
+                        callback=_trust_flag("HYBRIDNLG_ALLOW_PLUGIN_FILES"),
+                        help="Run the Python files the config names under `plugins:`.")(command)
 
 
 def _engine(config: str, seed: int | None = None, validate: str | None = None) -> Engine:
@@ -82,6 +102,7 @@ def cli() -> None:
 @click.option("--realizer", default=None, help="Force every segment to this realizer (for comparison).")
 @click.option("--strict", is_flag=True, default=None,
               help="Fail when a segment is published flagged, dropped or left out for lack of data.")
+@trust_options
 def render(config: str, data: str, fmt: str | None, out: str | None, seed: int | None, realizer: str | None,
            strict: bool | None) -> None:
     """Render one JSON record."""
@@ -109,6 +130,7 @@ def render(config: str, data: str, fmt: str | None, out: str | None, seed: int |
 @click.option("--num-gpus", type=float, default=0, show_default=True, help="GPUs per Ray actor (for GPT-2).")
 @click.option("--strict", is_flag=True, default=None,
               help="A record fails when a segment is published flagged, dropped or left out for lack of data.")
+@trust_options
 def batch(config: str, data: str, out: str, fmt: str | None, realizer: str | None, window: int, trace: bool,
           resume: bool, workers: int, runner: str, ray_address: str | None, num_gpus: float,
           strict: bool | None) -> None:
@@ -140,6 +162,7 @@ def batch(config: str, data: str, out: str, fmt: str | None, realizer: str | Non
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.option("--record", "sample", type=click.Path(exists=True, dir_okay=False), default=None,
               help="A sample record (JSON): also report the fact names and template fields it lacks.")
+@trust_options
 def check(config: str, sample: str | None) -> None:
     """Validate the config, compile templates, and check plugins, realizers, models and lexicons."""
     notices: list[str] = []
@@ -202,6 +225,7 @@ def _read_jsonl(path: str) -> list[Any]:
 @click.option("--window", type=int, default=64, show_default=True)
 @click.option("--validate", type=click.Choice(["lazy", "all"]), default=None,
               help="Override decision.validate (`all`: every candidate validated, for full traces).")
+@trust_options
 def evaluate_command(
     config: str, data: str, refs: str | None, realizer: str | None, out: str | None, window: int,
     validate: str | None,
@@ -244,6 +268,7 @@ def init(domain: str, parent: str) -> None:
 @click.option("--max-window", type=int, default=64, show_default=True, help="Most requests rendered together.")
 @click.option("--max-body-bytes", type=int, default=1_000_000, show_default=True,
               help="Larger request bodies are refused with 413 before they are read.")
+@trust_options
 def serve(config: str, host: str, port: int, wait_ms: float, max_window: int, max_body_bytes: int) -> None:
     """Serve POST /render, POST /batch, GET /health, GET /plugins (OpenAPI at /docs) over one shared engine."""
     import uvicorn
