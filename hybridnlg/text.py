@@ -5,15 +5,17 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?])")
+# Only a run's first space may start a match (the look-behind), so a long run of spaces that no punctuation follows
+# is scanned once instead of once from each of its characters (19,000 em spaces took 14 s): linear time.
+_SPACE_BEFORE_PUNCT = re.compile(r"(?<!\s)\s+(?=[,.;:!?])")
 _MULTI_SPACE = re.compile(r"[ \t]+")
 _TERMINAL = (".", "!", "?", "…")
 
 
 def tidy(text: str) -> str:
-    """Collapse runs of spaces, remove spaces before punctuation, trim."""
+    """Collapse runs of spaces, remove spaces before punctuation, trim (linear in the length of the text)."""
     text = _MULTI_SPACE.sub(" ", text.replace("\n", " "))
-    return _SPACE_BEFORE_PUNCT.sub(r"\1", text).strip()
+    return _SPACE_BEFORE_PUNCT.sub("", text).strip()
 
 
 def capitalize_first(text: str) -> str:
@@ -44,14 +46,17 @@ def join_clauses(texts: list[str], subject_forms: list[str], max_words: int = 30
     subject and becomes a coordinated predicate; otherwise it is joined as a clause after a comma.
     When the joined sentence would run past `max_words`, the sentences stay apart.
     """
-    clauses = [tidy(t).rstrip("".join(_TERMINAL)).strip() for t in texts if tidy(t)]
+    tidied = [tidy(t) for t in texts]
+    clauses = [t.rstrip("".join(_TERMINAL)).strip() for t in tidied if t]
     if not clauses:
         return ""
     forms = sorted({f for f in subject_forms if f}, key=len, reverse=True)
+    prefixes = [form.lower() + " " for form in forms]
     rest: list[str] = []
     for clause in clauses[1:]:
-        for form in forms:
-            if clause.lower().startswith(form.lower() + " "):
+        lowered = clause.lower()
+        for form, prefix in zip(forms, prefixes, strict=True):
+            if lowered.startswith(prefix):
                 rest.append(clause[len(form) + 1 :])
                 break
         else:
