@@ -1,4 +1,5 @@
-"""Sandboxed Jinja2 expressions used by the planner: `when` conditions, entity names, titles."""
+"""Sandboxed Jinja2 expressions used by the planner: `when` conditions, entity names, titles; each evaluation within
+the same limits as a template segment (hybridnlg.limits): a time limit, and no string or list over the size limit."""
 
 from __future__ import annotations
 
@@ -8,16 +9,22 @@ from typing import Any
 from jinja2 import StrictUndefined, Template
 from jinja2 import TemplateError as JinjaTemplateError
 from jinja2.environment import TemplateExpression
-from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import DataError
+from .limits import EXPRESSION_MAX_CHARS, EXPRESSION_TIMEOUT_S, LimitedEnvironment
 
 
 class Expressions:
-    """Compiles each expression once; thread-safe."""
+    """Compiles each expression once; thread-safe. Each evaluation or rendering may take `timeout_s` seconds and build
+    (or print) no text longer than `max_chars` characters; going past either is the record's DataError."""
 
-    def __init__(self) -> None:
-        self.env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+    def __init__(self, timeout_s: float = EXPRESSION_TIMEOUT_S, max_chars: int = EXPRESSION_MAX_CHARS) -> None:
+        self.timeout_s = timeout_s
+        self.max_chars = max_chars
+        self.env = LimitedEnvironment(undefined=StrictUndefined, autoescape=False, max_chars=max_chars)
+        self.env.subject = "the expression"
+        self.env.time_setting = f"{timeout_s:g} s"
+        self.env.size_setting = "for expressions"
         self._compiled: dict[tuple[str, str], TemplateExpression | Template] = {}
         self._lock = threading.Lock()
 
@@ -34,7 +41,8 @@ class Expressions:
         try:
             expression = self._get("expr", source)
             assert isinstance(expression, TemplateExpression)
-            return expression(**context)
+            with self.env.limits(self.timeout_s, self.max_chars):
+                return expression(**context)
         except JinjaTemplateError as exc:
             raise DataError(f"{where}: cannot evaluate `{source}`: {exc}") from None
         except Exception as exc:  # noqa: BLE001 - e.g. comparing a string with a number: this record's error
@@ -44,7 +52,8 @@ class Expressions:
         try:
             template = self._get("text", source)
             assert isinstance(template, Template)
-            return template.render(**context)
+            with self.env.limits(self.timeout_s, self.max_chars):
+                return template.render(**context)
         except JinjaTemplateError as exc:
             raise DataError(f"{where}: cannot render `{source}`: {exc}") from None
         except Exception as exc:  # noqa: BLE001 - this record's error, never its window's
