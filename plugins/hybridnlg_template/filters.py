@@ -15,7 +15,14 @@ from jinja2.runtime import Context
 
 from hybridnlg import capitalize_first, inflect_engine, sentence
 
+from .sandbox import LimitError
+
 VARIATION_KEY = "_hybridnlg_variation"
+# inflect's plural takes time quadratic in the length of its input (20,000 characters: 2 s), and a noun phrase or a
+# number is short: longer input is a LimitError before inflect sees it.
+MAX_WORD_CHARS = 1_000
+# babel writes every digit asked for: `number(10**8)` would build a pattern, and a number, of 100 million digits.
+MAX_DIGITS = 100
 
 
 class Variation:
@@ -44,37 +51,53 @@ def choice(context: Context, *options: str) -> str:
     return variation.choose(options)
 
 
+def _short(value: Any, filter_name: str) -> Any:
+    """`value` as it is, when its text is at most MAX_WORD_CHARS long (checked before inflect works on it)."""
+    if isinstance(value, str):
+        size = len(value)
+    elif isinstance(value, int):
+        size = value.bit_length() // 3 + 1  # digits, without writing out a number too long for str()
+    else:
+        size = len(str(value)) if isinstance(value, (float, Decimal)) else 0
+    if size > MAX_WORD_CHARS:
+        raise LimitError(f"the '{filter_name}' filter got {size:,} characters, over the limit of {MAX_WORD_CHARS:,} "
+                         "for a word or number")
+    return value
+
+
 def plural(word: str, count: Any = None) -> str:
     """`{{ "store" | plural(n) }}` -> 'store' when n == 1, else 'stores'."""
+    word = _short(word, "plural")
     return inflect_engine().plural(word, count) if count is not None else inflect_engine().plural(word)
 
 
 def count_noun(count: Any, word: str, words_below: int = 0) -> str:
     """`{{ 3 | count_noun("store") }}` -> '3 stores'; with words_below=10 -> 'three stores'."""
+    word, count = _short(word, "count_noun"), _short(count, "count_noun")
     shown = number_words(count, words_below) if words_below else str(count)
     return f"{shown} {inflect_engine().plural(word, count)}"
 
 
 def a_an(word: str) -> str:
     """`{{ "Italian restaurant" | a_an }}` -> 'an Italian restaurant'."""
-    return inflect_engine().a(str(word))
+    return inflect_engine().a(_short(str(word), "a_an"))
 
 
 def ordinal(value: Any) -> str:
     """`{{ 2 | ordinal }}` -> '2nd'."""
-    return inflect_engine().ordinal(value)
+    return inflect_engine().ordinal(_short(value, "ordinal"))
 
 
 def ordinal_words(value: Any) -> str:
     """`{{ 2 | ordinal_words }}` -> 'second'."""
-    return inflect_engine().ordinal(_in_words(value))
+    return inflect_engine().ordinal(_in_words(_short(value, "ordinal_words")))
 
 
 def number_words(value: Any, below: int | None = None) -> str:
     """`{{ 3 | number_words }}` -> 'three'; with below=10, numbers from 10 up stay in digits."""
     if below is not None and not (isinstance(value, int) and abs(value) < below):
         return str(value)
-    return _in_words(value)
+    return _in_words(_short(value, "number_words"))
 
 
 def _in_words(value: Any) -> str:
@@ -84,7 +107,7 @@ def _in_words(value: Any) -> str:
 
 
 def join_list(items: Sequence[Any], conj: str = "and", oxford: bool = False) -> str:
-    """`{{ ["A", "B", "C"] | join_list }}` -> 'A, B and C'."""
+    """`{{ ["A", "B", "C"] | join_list }}` -> 'A, B and C' (inflect's join takes linear time: no length cap)."""
     words = [str(i) for i in items]
     return inflect_engine().join(words, conj=conj, final_sep="," if oxford else "")
 
@@ -92,7 +115,15 @@ def join_list(items: Sequence[Any], conj: str = "and", oxford: bool = False) -> 
 def _as_number(value: Any) -> Decimal | int | float:
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         raise TypeError(f"expected a number, got {type(value).__name__} {value!r}")
+    if isinstance(value, Decimal) and value.is_finite() and abs(value.adjusted()) > MAX_WORD_CHARS:
+        raise LimitError(f"a number of more than {MAX_WORD_CHARS:,} digits is over the limit ({value:.3e})")
     return value
+
+
+def _digits(digits: Any) -> Any:
+    if isinstance(digits, int) and digits > MAX_DIGITS:
+        raise LimitError(f"{digits:,} digits after the decimal point is over the limit of {MAX_DIGITS}")
+    return digits
 
 
 def make_locale_filters(locale: str) -> dict[str, Callable[..., str]]:
@@ -100,7 +131,7 @@ def make_locale_filters(locale: str) -> dict[str, Callable[..., str]]:
 
     def number(value: Any, digits: int | None = None) -> str:
         """`{{ 1234567.891 | number(1) }}` -> '1,234,567.9'."""
-        value = _as_number(value)
+        value, digits = _as_number(value), _digits(digits)
         fmt = None if digits is None else ("#,##0." + "0" * digits if digits else "#,##0")
         return babel_numbers.format_decimal(value, format=fmt, locale=locale)
 
@@ -114,7 +145,7 @@ def make_locale_filters(locale: str) -> dict[str, Callable[..., str]]:
     def percent(value: Any, digits: int = 1) -> str:
         """`{{ 12.5 | percent }}` -> '12.5%' (the value is in percent units)."""
         # Decimal keeps 11.6 from printing as 11.599999999999999 once quantization is off.
-        fraction = Decimal(str(round(float(_as_number(value)), digits))) / 100
+        fraction = Decimal(str(round(float(_as_number(value)), _digits(digits)))) / 100
         return babel_numbers.format_percent(fraction, locale=locale, decimal_quantization=False)
 
     def date(value: Any, form: str = "long") -> str:
