@@ -30,6 +30,7 @@ from .yamlfile import read_yaml
 
 if TYPE_CHECKING:
     from .engine import Engine
+    from .limits import LimitedEnvironment, LimitError
 
 __version__ = "0.1.0"
 
@@ -48,6 +49,8 @@ __all__ = [
     "Fact",
     "HybridNLGError",
     "Issue",
+    "LimitError",
+    "LimitedEnvironment",
     "MissingDependencyError",
     "Plan",
     "PluginError",
@@ -81,4 +84,8 @@ def __getattr__(name: str) -> Any:
         from .engine import Engine
 
         return Engine
+    if name in ("LimitedEnvironment", "LimitError"):  # Jinja2's compiler and sandbox: only for those who render
+        from . import limits
+
+        return getattr(limits, name)
     raise AttributeError(name)

@@ -21,14 +21,12 @@
 `limits(timeout_s, max_chars)` sets the budget of one evaluation (per thread); outside one (Jinja2 folding constants
 while it compiles) the size limits apply and there is no deadline.
 
-The Expressions of hybridnlg (`when`, titles, entity names) use it directly; the template plugin keeps the same code
-in its sandbox module (plugins may import only the public `hybridnlg` package): the text between the markers below is
-the same in both files, and a test checks that it stays so.
+The Expressions of hybridnlg (`when`, titles, entity names) use it directly; the template plugin's sandbox subclasses
+it through the public API (`hybridnlg.LimitedEnvironment`).
 """
 
 from __future__ import annotations
 
-# ---- shared limits: begin ----
 import functools
 import math
 import operator
@@ -911,7 +909,6 @@ _FILTER_CHECKS: dict[str, Callable[[LimitedEnvironment, list[Any], dict[str, Any
     "xmlattr": _check_text,
 }
 _FILTER_REPLACEMENTS: dict[str, Callable[..., Any]] = {"wordwrap": _wordwrap}
-# ---- shared limits: end ----
 
 EXPRESSION_TIMEOUT_S = DEFAULT_TIMEOUT_S
 EXPRESSION_MAX_CHARS = DEFAULT_MAX_CHARS

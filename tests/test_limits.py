@@ -290,14 +290,6 @@ def test_hook_filters_added_later_are_guarded_too() -> None:
         env.render_limited(env.from_string("{{ 'x'|pad2(1000000) }}"), {}, 2.0, 20_000)
 
 
-def test_the_plugin_and_the_core_share_one_text_of_the_limits() -> None:
-    def block(path: Path) -> str:
-        text = path.read_text()
-        return text[text.index("# ---- shared limits: begin ----"):text.index("# ---- shared limits: end ----")]
-
-    assert block(ROOT / "hybridnlg" / "limits.py") == block(ROOT / "plugins" / "hybridnlg_template" / "sandbox.py")
-
-
 # the plugin's filters -----------------------------------------------------------------------------------------------
 
 
