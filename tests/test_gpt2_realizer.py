@@ -218,3 +218,12 @@ def test_pruning_greedy_decoder_matches_transformers_generate(model_dir: Path, m
         else:
             assert [text for text, _ in got] == [text for text, _ in want]
             assert [score for _, score in got] == pytest.approx([score for _, score in want], abs=1e-3)
+
+
+def test_prompt_templates_render_within_the_limits(tmp_path: Path) -> None:
+    from hybridnlg_gpt2.prompts import PromptError, PromptRenderer
+
+    (tmp_path / "p.j2").write_text("{{ 'x'.ljust(10**9) }}")
+    renderer = PromptRenderer([tmp_path])
+    with pytest.raises(PromptError, match="would build 1,000,000,000"):
+        renderer.render("p.j2", segment(RECORDS[0]), ModelMeta(), ["name"], None)

@@ -11,9 +11,8 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from jinja2 import TemplateError as JinjaError
 from jinja2.loaders import split_template_path
-from jinja2.sandbox import SandboxedEnvironment
 
-from hybridnlg import ConfigError, Segment
+from hybridnlg import ConfigError, LimitedEnvironment, Segment
 
 from .formatting import ModelMeta, linearise, placeholder, value_text
 
@@ -52,14 +51,19 @@ class _CheckedLoader(FileSystemLoader):
         return super().get_source(environment, template)
 
 
+# A prompt with few-shot examples is longer than a sentence, but far below a model's context in characters.
+PROMPT_TIMEOUT_S = 2.0
+PROMPT_MAX_CHARS = 100_000
+
+
 class PromptRenderer:
     """Renders prompt templates (few-shot examples included) in a sandbox with StrictUndefined; `check` sees each
     file before it is read (includes too) and may refuse it."""
 
     def __init__(self, folders: list[Path], check: FileCheck | None = None) -> None:
         self.folders = folders
-        self.env = SandboxedEnvironment(loader=ChoiceLoader([_CheckedLoader(f, check) for f in folders]),
-                                        undefined=StrictUndefined, keep_trailing_newline=False, autoescape=False)
+        self.env = LimitedEnvironment(loader=ChoiceLoader([_CheckedLoader(f, check) for f in folders]),
+                                      undefined=StrictUndefined, keep_trailing_newline=False, autoescape=False)
 
     def render(self, template: str, segment: Segment, meta: ModelMeta, verbatim: list[str],
                draft: str | None) -> tuple[str, dict[str, str]]:
@@ -75,8 +79,9 @@ class PromptRenderer:
                 facts[name] = value
         data, _ = linearise(segment.fact_values(), meta, verbatim=slots)
         try:
-            text = self.env.get_template(template).render(
-                facts=facts, data=data, draft=draft, context=segment.context, segment_id=segment.spec_id)
+            with self.env.limits(PROMPT_TIMEOUT_S, PROMPT_MAX_CHARS):
+                text = self.env.get_template(template).render(
+                    facts=facts, data=data, draft=draft, context=segment.context, segment_id=segment.spec_id)
         except JinjaError as exc:
             searched = ", ".join(str(f) for f in self.folders)
             raise PromptError(f"prompt template {template!r} (searched {searched}): {type(exc).__name__}: {exc}") \
