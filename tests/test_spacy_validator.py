@@ -466,3 +466,22 @@ def test_registered_through_the_engine_with_its_lexicon() -> None:
     validator.ensure_loaded()
     assert validator.lexicon.surfaces_of("mood", "happy") == ["happy", "cheerful"]
     assert check(validator, {"name": "Ada", "mood": "happy"}, "Ada is cheerful.").passed
+
+
+def test_a_long_record_string_never_becomes_a_pattern(validator: SpacyValidator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 2 MB string in a field no segment uses once compiled a regex as large as itself per candidate (29 s for 1 MB);
+    a value whose words are longer than the text cannot be in it, so no pattern is built for it."""
+    import hybridnlg_spacy.facts as facts_module
+
+    built: list[int] = []
+    original = facts_module.phrase_pattern
+
+    def recording(value: str) -> Any:
+        built.append(len(value))
+        return original(value)
+
+    monkeypatch.setattr(facts_module, "phrase_pattern", recording)
+    notes = "Alpha beta gamma. " * 120_000
+    report = check(validator, {"name": "The Eagle", "food": "Chinese"}, "The Eagle serves Chinese food.", {"notes": notes})
+    assert report.passed, report.issues
+    assert built and max(built) < 1_000

@@ -101,8 +101,19 @@ def phrase_pattern(value: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)" + r"[\s\-‐–]+".join(words) + r"(?!\w)", re.IGNORECASE)
 
 
+_SEPARATORS = re.compile(r"[\s\-‐–]+")
+
+
+def longer_than(value: str, text: str) -> bool:
+    """Whether `value`'s words alone are longer than `text`, so no phrase match is possible.
+
+    Checked before building a pattern: a long record string (often in a field no segment uses) would otherwise
+    compile a regex as large as itself for every candidate (a 1 MB string took 29 s)."""
+    return len(value) > 4 * len(text) + 64 and len(_SEPARATORS.sub("", value)) > len(text)
+
+
 def find_phrase(text: str, value: str) -> list[Span]:
-    if not value.strip():
+    if not value.strip() or longer_than(value, text):
         return []
     return [m.span() for m in phrase_pattern(value).finditer(text)]
 
@@ -202,7 +213,9 @@ class FactChecker:
             if key in lexicon_slots:
                 continue
             for leaf in leaves(value):
-                if not isinstance(leaf, str) or len(leaf.strip()) < 2 or not re.search(r"[^\W\d_]", leaf):
+                if not isinstance(leaf, str) or len(leaf.strip()) < 2 or longer_than(leaf, state.text):
+                    continue
+                if not re.search(r"[^\W\d_]", leaf):
                     continue
                 if self.lexicon.knows_surface(leaf) or trend_direction(leaf) is not None:
                     continue
