@@ -268,6 +268,30 @@ def test_lexicon_files_outside_the_config_folder_are_refused(site: tuple[Path, P
     assert trusted.validators["spacy"].lexicon_data() == {"priceRange": {"cheap": ["inexpensive"]}}
 
 
+@pytest.mark.parametrize("attack", ["absolute", "../outside/nlp", "linked"])
+def test_spacy_pipeline_folders_outside_the_config_folder_are_refused(site: tuple[Path, Path], attack: str) -> None:
+    spacy = pytest.importorskip("spacy")
+    cfg, outside = site
+    spacy.blank("en").to_disk(outside / "nlp")
+    (cfg / "linked").symlink_to(outside / "nlp", target_is_directory=True)
+    name = str(outside / "nlp") if attack == "absolute" else attack
+    config = {"segments": [{"id": "a", "template": "It is {{ food }}.", "facts": ["food"]}],
+              "validators": {"spacy": {"model": name}}}
+    engine = Engine.from_config(config, config_dir=cfg, entrypoints=False)
+    problems = engine.check()
+    assert any(f"validators.spacy.model: {name}" in p and "outside the config's folder" in p and HINT in p
+               for p in problems), problems
+    result = engine.render({"food": "Thai"}).segments[0]
+    assert result.flagged and "outside the config's folder" in str(result.candidates[0].reports)
+
+    trusted = Engine.from_config(config, config_dir=cfg, entrypoints=False, trusted=True)
+    assert trusted.check() == []
+    assert not trusted.render({"food": "Thai"}).segments[0].flagged
+    inside = Engine.from_config({**config, "validators": {"spacy": {"model": "nlp"}}}, config_dir=outside,
+                                entrypoints=False)
+    assert inside.check() == [] and inside.render({"food": "Thai"}).text == "It is Thai."
+
+
 # GPT-2: prompt templates and local models ----------------------------------------------------------------------------
 
 

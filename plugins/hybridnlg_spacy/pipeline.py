@@ -76,7 +76,9 @@ def load_pipeline(model: str, entities: bool = True) -> LoadedPipeline:
             nlp.add_pipe("sentencizer")
         meta = nlp.meta
         description = f"{meta.get('lang', 'xx')}_{meta.get('name', name)} {meta.get('version', '?')}"
-        return LoadedPipeline(nlp, description, True)
+        # A saved blank pipeline has no tagger: its checks must be the blank ones (no POS tags, no entities).
+        tagged = any(pipe in nlp.pipe_names for pipe in ("tagger", "morphologizer"))
+        return LoadedPipeline(nlp, description, tagged)
     return _blank()
 
 
@@ -97,6 +99,11 @@ def _blank() -> LoadedPipeline:
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     return LoadedPipeline(nlp, "blank", False)
+
+
+def is_installed(name: str) -> bool:
+    """An installed pipeline package (a shipped resource, not a path of the config)."""
+    return bool(import_spacy(name).util.is_package(name))
 
 
 def installed_candidates() -> list[str]:

