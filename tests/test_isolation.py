@@ -199,3 +199,24 @@ def test_a_line_over_the_limit_is_an_error_record_and_the_next_lines_are_read(tm
     assert [i for i, _ in rows] == [0, 1, 2]
     assert rows[0][1] == GOOD[0] and rows[2][1] == GOOD[1]
     assert isinstance(rows[1][1], HybridNLGError) and "in.jsonl:2: the line is over 1,000 bytes" in str(rows[1][1])
+
+
+def test_a_failing_template_is_rendered_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A template that fails (here past its time limit) is not asked again as the flag fallback: once cost
+    `timeout_s` twice over."""
+    from hybridnlg_template.realizer import TemplateRealizer
+
+    calls: list[str] = []
+    original = TemplateRealizer.render_segment
+
+    def counting(self: TemplateRealizer, segment: Any, variation: Any) -> str:
+        calls.append(segment.id)
+        return original(self, segment, variation)
+
+    monkeypatch.setattr(TemplateRealizer, "render_segment", counting)
+    loops = "{% for a in range(9999) %}{% for b in range(9999) %}{% endfor %}{% endfor %}"
+    config = {"validators": {}, "realizers": {"template": {"timeout_s": 0.2}},
+              "segments": [{"id": "slow", "template": loops}, {"id": "ok", "template": "Fine."}]}
+    with pytest.raises(HybridNLGError, match="time limit"):
+        make_engine(config).render({})
+    assert calls.count("slow") == 1

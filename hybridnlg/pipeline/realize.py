@@ -229,7 +229,9 @@ class Pipeline:
         action = self.engine.config.decision.on_failure
         safe = self.engine.safe_realizers()
         if action == "flag" and safe:
-            need = [r for r in undecided if not any(t.candidate.realizer in safe for t in r.candidates)]
+            # A safe realizer that already failed on the segment would only fail again (a time limit twice over).
+            need = [r for r in undecided if safe[0] not in r.failures
+                    and not any(t.candidate.realizer in safe for t in r.candidates)]
             if need:
                 last = max((t.stage for r in need for t in r.candidates), default=0)
                 self._realize([(r, [safe[0]]) for r in need], stage=last + 1)
