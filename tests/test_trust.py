@@ -5,6 +5,7 @@ works with the opt-in."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -398,3 +399,25 @@ def test_the_cli_flags_opt_in_and_reach_the_engine(tmp_path: Path, run_cli: RunC
     assert refused.exit_code == 1 and "No filter named 'shout'" in refused.stderr
     allowed = run_cli("render", str(tmp_path / "c.yaml"), str(tmp_path / "r.json"), "--allow-plugin-files")
     assert allowed.exit_code == 0 and allowed.stdout.strip() == "ADA."
+
+
+def test_ray_actors_get_the_drivers_trust_not_the_clusters(site: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """An actor on a cluster sees the cluster's environment, not the driver's flags: run_ray hands them over."""
+    from hybridnlg.runtime.batch import RenderOptions
+    from hybridnlg.runtime.ray_runner import RenderActor
+
+    cfg, outside = site
+    config = write_config(cfg, f"templates: {outside}\nvalidators: {{}}\nsegments:\n  - {{id: a, template: secret.j2}}\n")
+    monkeypatch.setenv(TRUSTED, "1")  # the cluster's environment
+    monkeypatch.setenv(ALLOW_FILES, "1")
+    with pytest.raises(ConfigError, match="outside the config's folder"):
+        RenderActor(str(config), RenderOptions())
+    (cfg / "ok.j2").write_text("Fine.")
+    inside = cfg / "inside.yaml"
+    inside.write_text("validators: {}\nsegments:\n  - {id: a, template: ok.j2}\n")
+    assert not RenderActor(str(inside), RenderOptions()).engine.allow_plugin_files
+
+    monkeypatch.delenv(TRUSTED)
+    trusted = RenderActor(str(config), RenderOptions(), trusted=True)
+    batch = {"index": [0], "raw": [b"{}"], "path": ["in.jsonl"]}
+    assert json.loads(trusted(batch)["json"][0])["text"] == SECRET + "."

@@ -144,7 +144,7 @@ def batch(config: str, data: str, out: str, fmt: str | None, realizer: str | Non
         from ..runtime.ray_runner import run_ray
 
         counts = run_ray(config, data, out, options, workers=workers, window=window, num_gpus=num_gpus,
-                         address=ray_address)
+                         address=ray_address, allow_plugin_files=engine.allow_plugin_files, trusted=engine.trusted)
         err.print(f"{counts['ok']} rendered, {counts['errors']} errors -> {out} (ray, {workers} workers)")
         return
     stamp = fingerprint(Path(data), config, fmt=fmt, realizer=realizer, trace=trace, strict=strict)

@@ -18,12 +18,16 @@ from .batch import RenderOptions, Row, parse_line, render_chunk
 
 
 class RenderActor:
-    """A Ray actor: builds its engine once, then renders whole batches of (index, raw line) rows."""
+    """A Ray actor: builds its engine once, then renders whole batches of (index, raw line) rows.
 
-    def __init__(self, config: str, options: RenderOptions) -> None:
+    The trust options come from the driver, explicitly: an actor on a cluster does not see the driver's environment
+    (--trusted, --allow-plugin-files), and the cluster's own environment must not widen them."""
+
+    def __init__(self, config: str, options: RenderOptions, allow_plugin_files: bool = False,
+                 trusted: bool = False) -> None:
         from ..engine import Engine
 
-        self.engine = Engine.from_config(config)
+        self.engine = Engine.from_config(config, allow_plugin_files=allow_plugin_files, trusted=trusted)
         self.options = options
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
@@ -56,22 +60,37 @@ def run_ray(
     window: int = 64,
     num_gpus: float = 0,
     address: str | None = None,
+    allow_plugin_files: bool = False,
+    trusted: bool = False,
 ) -> dict[str, int]:
-    """Render a JSONL or Parquet file on Ray Data; writes JSONL (or Parquet for a .parquet `out`) atomically."""
+    """Render a JSONL or Parquet file on Ray Data; writes JSONL (or Parquet for a .parquet `out`) atomically.
+
+    Ray is shut down afterwards when this call started it; a Ray session the caller started is left running."""
+    import ray
+
+    if ray.is_initialized():
+        return _run(config, source, out, options, workers, window, num_gpus, allow_plugin_files, trusted)
+    if address:
+        ray.init(address=address, log_to_driver=False)
+    else:
+        ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+    try:
+        return _run(config, source, out, options, workers, window, num_gpus, allow_plugin_files, trusted)
+    finally:
+        ray.shutdown()
+
+
+def _run(config: str, source: str | Path, out: str | Path, options: RenderOptions | None, workers: int, window: int,
+         num_gpus: float, allow_plugin_files: bool, trusted: bool) -> dict[str, int]:
     import ray
 
     options = options or RenderOptions()
-    if not ray.is_initialized():
-        if address:
-            ray.init(address=address, log_to_driver=False)
-        else:
-            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True
     dataset = ray.data.from_items(list(_rows(Path(source))))
     rendered = dataset.map_batches(
         RenderActor,
-        fn_constructor_args=(str(Path(config).resolve()), options),
+        fn_constructor_args=(str(Path(config).resolve()), options, allow_plugin_files, trusted),
         batch_size=window,
         concurrency=workers,
         num_gpus=num_gpus or None,
