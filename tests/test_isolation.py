@@ -220,3 +220,30 @@ def test_a_failing_template_is_rendered_once(monkeypatch: pytest.MonkeyPatch) ->
     with pytest.raises(HybridNLGError, match="time limit"):
         make_engine(config).render({})
     assert calls.count("slow") == 1
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_poisoned_lines_in_a_batch_change_nothing_in_the_good_ones(tmp_path: Path, workers: int) -> None:
+    """Byte for byte: each good line is what it is in a batch of good lines only, with one process or several."""
+    import yaml
+
+    e = engine(tmp_path)
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(e.config.model_dump(mode="json", by_alias=True, exclude_unset=True)))
+
+    def run(records: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+        source = tmp_path / f"{name}.jsonl"
+        source.write_text("".join(json.dumps(r) + "\n" for r in records))
+        run_batch(None if workers > 1 else e, read_jsonl(source), tmp_path / f"{name}.out", window=3,
+                  workers=workers, config=str(config))
+        return [json.loads(line) for line in (tmp_path / f"{name}.out").read_text().splitlines()]
+
+    good = GOOD * 3
+    mixed: list[dict[str, Any]] = []
+    for i, record in enumerate(good):
+        mixed += [record, POISON[i % len(POISON)][0]]
+    clean, poisoned = run(good, "clean"), run(mixed, "mixed")
+    assert len(poisoned) == len(mixed) and all("error" in line for line in poisoned[1::2])
+    for line in [*clean, *poisoned]:
+        line.pop("index")
+    assert [json.dumps(line) for line in poisoned[0::2]] == [json.dumps(line) for line in clean]

@@ -20,6 +20,7 @@ BUSINESS = PACKS / "business" / "config.yaml"
 def test_ray_runner_matches_plain_batch(tmp_path: Path, run_cli: RunCli) -> None:
     good = json.loads((PACKS / "business" / "record.json").read_text())
     rows = [json.dumps({**good, "revenue": good["revenue"] + 1000 * i}) if i % 5 else "{bad json" for i in range(24)]
+    rows[3] = rows[3].replace(f'"revenue": {good["revenue"] + 3000}', f'"revenue": {10**400}')  # poison in a window
     src = tmp_path / "in.jsonl"
     src.write_text("\n".join(rows) + "\n")
 
@@ -32,4 +33,4 @@ def test_ray_runner_matches_plain_batch(tmp_path: Path, run_cli: RunCli) -> None
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "ray.jsonl").read_bytes() == (tmp_path / "plain.jsonl").read_bytes()
     lines = (tmp_path / "ray.jsonl").read_text().splitlines()
-    assert len(lines) == 24 and "error" in json.loads(lines[0])
+    assert len(lines) == 24 and "error" in json.loads(lines[0]) and "too large" in json.loads(lines[3])["error"]["message"]
