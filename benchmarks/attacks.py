@@ -587,7 +587,7 @@ def _status_kb(field: str) -> int:
     return int(found.group(1)) if found else 0
 
 
-def _child(case: Case, conn: multiprocessing.connection.Connection) -> None:
+def _child(case: Case, folder: Path, conn: multiprocessing.connection.Connection) -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)  # the CLI's progress and summaries
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
@@ -596,28 +596,32 @@ def _child(case: Case, conn: multiprocessing.connection.Connection) -> None:
         reset = True
     except OSError:
         reset = False
-    with tempfile.TemporaryDirectory(prefix="hybridnlg-attack-") as tmp:
-        before = _status_kb("VmRSS")
-        started = time.perf_counter()
-        try:
-            outcome, blocked = case.run(Path(tmp)), True
-        except NotBlocked as exc:
-            outcome, blocked = str(exc), False
-        except BaseException as exc:  # noqa: BLE001 (anything else, HybridNLGError of an unexpected kind included)
-            frames = traceback.extract_tb(exc.__traceback__)
-            where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
-            outcome, blocked = f"unexpected {type(exc).__name__}{where}: {_short(str(exc))}", False
-        elapsed = time.perf_counter() - started
-        added_kb = _status_kb("VmHWM") - before
+    before = _status_kb("VmRSS")
+    started = time.perf_counter()
+    try:
+        outcome, blocked = case.run(folder), True
+    except NotBlocked as exc:
+        outcome, blocked = str(exc), False
+    except BaseException as exc:  # noqa: BLE001 (anything else, HybridNLGError of an unexpected kind included)
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+        outcome, blocked = f"unexpected {type(exc).__name__}{where}: {_short(str(exc))}", False
+    elapsed = time.perf_counter() - started
+    added_kb = _status_kb("VmHWM") - before
     conn.send({"blocked": blocked, "outcome": outcome, "time_s": elapsed, "memory_mb": max(added_kb, 0) / 1024,
                "peak_reset": reset})
     conn.close()
 
 
 def measure(case: Case) -> Row:
+    with tempfile.TemporaryDirectory(prefix="hybridnlg-attack-") as folder:  # removed even if the child is killed
+        return _measure(case, Path(folder))
+
+
+def _measure(case: Case, folder: Path) -> Row:
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(case, send), daemon=True)
+    process = context.Process(target=_child, args=(case, folder, send), daemon=True)
     started = time.perf_counter()
     process.start()
     send.close()
