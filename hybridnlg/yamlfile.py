@@ -13,6 +13,7 @@ from .errors import ConfigError
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_VALUES = 200_000
+SELF_REFERENCE = "an alias inside its own anchor"
 
 
 def read_text_file(path: Path, what: str) -> str:
@@ -48,7 +49,7 @@ def _expanded_size(root: yaml.Node) -> int:
             sizes[id(node)] = min(1 + sum(sizes[id(child)] for child in children), MAX_VALUES + 1)
             continue
         if id(node) in visiting:
-            raise RecursionError("an alias inside its own anchor")
+            raise RecursionError(SELF_REFERENCE)
         visiting.add(id(node))
         stack.append((node, True))
         stack.extend((child, False) for child in children if id(child) not in sizes)
@@ -71,8 +72,10 @@ def load_yaml(text: str, source: str) -> Any:
             raise ConfigError([f"{source}: the YAML expands to more than {MAX_VALUES:,} values through its aliases "
                                "(&anchor / *alias); write the values out or use fewer aliases"])
         return yaml.safe_load(text)
-    except RecursionError:
-        raise ConfigError([f"{source}: the YAML contains itself through an alias; write the values out"]) from None
+    except RecursionError as exc:
+        if str(exc) == SELF_REFERENCE:
+            raise ConfigError([f"{source}: the YAML contains itself through an alias; write the values out"]) from None
+        raise ConfigError([f"{source}: the YAML is nested too deeply to read; flatten it"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""

@@ -124,6 +124,8 @@ def test_a_yaml_alias_bomb_is_refused_at_once(tmp_path: Path) -> None:
     assert time.perf_counter() - started < 5  # 9**9 values were never built
     with pytest.raises(ConfigError, match="contains itself through an alias"):
         read_config(write(tmp_path, "a: &a [*a]\nsegments: [{id: x, template: y}]\n", "rec.yaml"))
+    with pytest.raises(ConfigError, match="nested too deeply to read"):  # no alias at all: not "contains itself"
+        read_config(write(tmp_path, "a: " + "[" * 100_000 + "]" * 100_000 + "\n", "deep.yaml"))
     shared = "segments: [{id: a, template: &t 'Hi {{ name }}.', facts: &f [name]}, {id: b, template: *t, facts: *f}]\n"
     config, _ = read_config(write(tmp_path, shared, "ok.yaml"))  # ordinary aliases are fine
     assert [s.template for s in config.segments] == ["Hi {{ name }}.", "Hi {{ name }}."]

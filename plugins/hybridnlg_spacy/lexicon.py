@@ -50,10 +50,7 @@ class _LexiconFile(BaseModel):
 
 def read_lexicon_file(path: Path) -> LexiconData:
     """A YAML lexicon (slot -> value -> paraphrases, optionally under a top-level `lexicon:`), checked."""
-    try:
-        data = read_yaml(path, "YAML lexicon")
-    except ConfigError as exc:
-        raise ValueError(str(exc)) from None
+    data = read_yaml(path, "YAML lexicon")  # a ConfigError naming the file, like a lexicon outside the folder
     if isinstance(data, dict) and set(data) == {"lexicon"}:
         data = data["lexicon"]
     if isinstance(data, dict):  # YAML 1.1 reads bare yes/no keys as booleans, and `value:` alone as no paraphrases
@@ -72,7 +69,11 @@ def load_lexicon_file(name: str, base: Path | None = None, *, context: Context |
     """Read a YAML lexicon, relative to `base` (the engine's config folder) unless absolute. With a `context` (a
     lexicon named by a config), the file is found through `context.resolve`: inside the config's folder unless the
     engine is trusted (ConfigError otherwise)."""
-    return read_lexicon_file(_resolve(name, base, context))
+    path = _resolve(name, base, context)
+    try:
+        return read_lexicon_file(path)
+    except ConfigError as exc:  # the file itself (not a regular file, an alias bomb): say which setting names it
+        raise ConfigError([f"lexicon_files: {problem}" for problem in exc.problems]) from None
 
 
 def _canonical(value: Any) -> str:
