@@ -26,6 +26,7 @@ from .pipeline.report import CandidateTrace, Report, SegmentResult
 from .pipeline.router import Route
 from .text import capitalize_first, join_clauses, sentence, tidy
 from .types import Candidate, Fact, Failure, Issue, RealizeResult, Segment, ValidationReport
+from .verify import FactVerdict, NoValidatorError, VerifyIssue, VerifyReport
 from .yamlfile import read_yaml
 
 if TYPE_CHECKING:
@@ -47,11 +48,13 @@ __all__ = [
     "EngineConfig",
     "Failure",
     "Fact",
+    "FactVerdict",
     "HybridNLGError",
     "Issue",
     "LimitError",
     "LimitedEnvironment",
     "MissingDependencyError",
+    "NoValidatorError",
     "Plan",
     "PluginError",
     "RealizationError",
@@ -66,6 +69,8 @@ __all__ = [
     "UnknownRealizerError",
     "ValidationReport",
     "Validator",
+    "VerifyIssue",
+    "VerifyReport",
     "capitalize_first",
     "hookimpl",
     "hookspec",

@@ -21,6 +21,7 @@ from .pipeline.report import Report, SegmentResult, error_record
 from .pipeline.router import AUTO, Route, resolve_routing, unknown_realizer
 from .plugins import ENV_ALLOW_PLUGIN_FILES, PluginSet, build_plugins
 from .types import Segment
+from .verify import VerifyReport, verify_one
 
 C = TypeVar("C", bound=Component[Any])
 
@@ -311,6 +312,12 @@ class Engine:
                     yield error_record(index, outcome)
                 else:
                     yield outcome
+
+    def verify(self, record: dict[str, Any], text: str) -> VerifyReport:
+        """Check a text someone else wrote against the record: planned as for rendering, then every validator checks
+        `text` against all the facts of the plan at once. Raises a HybridNLGError on bad input, and
+        NoValidatorError when no validator can run."""
+        return verify_one(self, record, text)
 
     # checks ------------------------------------------------------------------------------------------------------
 
