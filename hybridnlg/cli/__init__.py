@@ -7,7 +7,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -156,6 +156,50 @@ def batch(config: str, data: str, out: str, fmt: str | None, realizer: str | Non
         err.print(f"[yellow]![/] segments published flagged: {counts['flagged']}, dropped: {counts['dropped']}, "
                   f"left out for lack of data: {counts['left_out']} (each line's flagged/dropped/left_out say "
                   "which; --strict makes them errors)", highlight=False)
+
+
+@cli.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.argument("pairs", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", "target", type=click.Path(dir_okay=False), default=None,
+              help="Write the JSONL here (whole, when done) instead of stdout.")
+@click.option("--window", type=click.IntRange(min=1), default=64, show_default=True,
+              help="Lines whose texts are validated together.")
+@trust_options
+def verify(config: str, pairs: str, target: str | None, window: int) -> None:
+    """Check texts against their data: PAIRS.jsonl has one {"record": {...}, "text": "..."} per line; each output
+    line is {"index", "passed", "issues", "facts", "validators"} or {"index", "error"}. Exit status 0 when every
+    text passed, 1 when any failed or any line was an error."""
+    from ..runtime.batch import check_output, read_jsonl
+    from ..verify import require_validator, verify_lines
+
+    if target is not None:
+        check_output(Path(pairs), Path(target))
+    engine = _engine(config)
+    require_validator(engine)
+    counts = {"passed": 0, "failed": 0, "errors": 0}
+
+    def tally(lines: Iterator[dict[str, Any]]) -> Iterator[str]:
+        for line in lines:
+            counts["errors" if "error" in line else "passed" if line["passed"] else "failed"] += 1
+            yield json.dumps(line, ensure_ascii=False)
+
+    lines = tally(verify_lines(engine, read_jsonl(pairs), window=window, where=lambda i: f"{pairs}:{i + 1}"))
+    if target is None:
+        for line in lines:
+            out.print(line, markup=False)
+    else:
+        partial = Path(target).with_name(Path(target).name + ".partial")
+        try:
+            with open(partial, "w", encoding="utf-8") as handle:
+                handle.writelines(line + "\n" for line in lines)
+            os.replace(partial, target)
+        except OSError as exc:
+            raise HybridNLGError(f"{exc.filename or partial}: {exc.strerror or exc}") from None
+    err.print(f"{counts['passed']} passed, {counts['failed']} failed, {counts['errors']} errors"
+              + (f" -> {target}" if target else ""), markup=False, highlight=False)
+    if counts["failed"] or counts["errors"]:
+        sys.exit(1)
 
 
 @cli.command()
