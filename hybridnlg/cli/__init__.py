@@ -314,7 +314,8 @@ def init(domain: str, parent: str) -> None:
               help="Larger request bodies are refused with 413 before they are read.")
 @trust_options
 def serve(config: str, host: str, port: int, wait_ms: float, max_window: int, max_body_bytes: int) -> None:
-    """Serve POST /render, POST /batch, GET /health, GET /plugins (OpenAPI at /docs) over one shared engine."""
+    """Serve POST /render, POST /batch, POST /verify, GET /health, GET /plugins (OpenAPI at /docs) over one shared
+    engine."""
     import uvicorn
 
     from ..runtime.server import create_app
