@@ -26,12 +26,12 @@ from .pipeline.report import CandidateTrace, Report, SegmentResult
 from .pipeline.router import Route
 from .text import capitalize_first, join_clauses, sentence, tidy
 from .types import Candidate, Fact, Failure, Issue, RealizeResult, Segment, ValidationReport
-from .verify import FactVerdict, NoValidatorError, VerifyIssue, VerifyReport
 from .yamlfile import read_yaml
 
 if TYPE_CHECKING:
     from .engine import Engine
     from .limits import LimitedEnvironment, LimitError
+    from .verify import FactVerdict, NoValidatorError, VerifyIssue, VerifyReport
 
 __version__ = "0.1.0"
 
@@ -93,4 +93,8 @@ def __getattr__(name: str) -> Any:
         from . import limits
 
         return getattr(limits, name)
+    if name in ("FactVerdict", "NoValidatorError", "VerifyIssue", "VerifyReport"):  # for those who verify
+        from . import verify
+
+        return getattr(verify, name)
     raise AttributeError(name)
