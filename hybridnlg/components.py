@@ -67,7 +67,12 @@ class Realizer(Component[ConfigT]):
 
 
 class Validator(Component[ConfigT]):
-    """Checks candidate texts against their segments. Receives every candidate in one call."""
+    """Checks candidate texts against their segments. Receives every candidate in one call.
+
+    `default`: runs when the config names no validators (a validator that needs a model trained for the domain,
+    like `fidelity`, sets it False and runs only when the config names it)."""
+
+    default: ClassVar[bool] = True
 
     def validate(self, items: Sequence[tuple[Segment, Candidate]]) -> list[ValidationReport]:
         """Return one report per (segment, candidate) pair, in order."""

@@ -71,7 +71,8 @@ class Engine:
         self.config = resolve_routing(config, realizer_classes)
         self.context = Context(self.config, self.config_dir, source, self.get_realizer, self._call_plugin_hook,
                                trusted=self.trusted)
-        wanted = self.config.validators if self.config.validators is not None else {n: {} for n in validator_classes}
+        wanted = self.config.validators if self.config.validators is not None else {
+            n: {} for n, cls in validator_classes.items() if getattr(cls, "default", True)}
         problems: list[str] = []
         self.realizers: dict[str, Realizer[Any]] = self._instantiate(
             "realizers", realizer_classes, {**{n: {} for n in realizer_classes}, **self.config.realizers}, problems

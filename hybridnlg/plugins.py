@@ -26,6 +26,7 @@ DEFAULT_PLUGINS: tuple[tuple[str, str], ...] = (
     ("template", "hybridnlg_template.plugin"),
     ("gpt2", "hybridnlg_gpt2.plugin"),
     ("spacy", "hybridnlg_spacy.plugin"),
+    ("fidelity", "hybridnlg_fidelity.plugin"),
 )
 ENV_NO_PLUGINS = "HYBRIDNLG_NO_PLUGINS"  # set to 1: load no installed (entry-point) plugins beyond the built-ins
 ENV_TRACE_HOOKS = "HYBRIDNLG_TRACE_HOOKS"  # set to 1: print every hook call to stderr

@@ -1,0 +1,75 @@
+"""What the fidelity model reads: facts as (subject, predicate, value) items, linearised with the text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+LABELS = ("faithful", "missing", "added", "wrong")
+FOCUS, FACTS, TEXT, NONE = "<focus>", "<facts>", "<text>", "<none>"
+SPECIAL_TOKENS = [FOCUS, FACTS, TEXT, NONE]
+_XSD = re.compile(r'^"?(.*?)"?\^\^.*$')
+_PAREN_UNIT = re.compile(r'^"([^"]*)"\s*\(([^)]*)\)$')
+
+
+@dataclass(frozen=True)
+class FactItem:
+    """One fact: `predicate = value` for a flat record, `subject | predicate | value` for a relation."""
+
+    predicate: str
+    value: str
+    subject: str | None = None
+    name: str | None = None  # the engine's fact name, for the trace
+
+    def linear(self) -> str:
+        if self.subject is None:
+            return f"{self.predicate} = {self.value}"
+        return f"{self.subject} | {self.predicate} | {self.value}"
+
+
+def surface(value: Any) -> str:
+    """A value as written in text: DBpedia-style `Aarhus_Airport`, quoted literals, `^^xsd` types and booleans
+    become plain words."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    if match := _PAREN_UNIT.match(text):
+        text = f"{match.group(1)} {match.group(2)}"
+    if match := _XSD.match(text):
+        text = match.group(1)
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        text = text[1:-1]
+    return text.replace("_", " ").strip()
+
+
+def _is_triple(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and len(value) == 3 and all(isinstance(v, (str, int, float)) for v in value)
+
+
+def items_from_value(name: str, value: Any) -> list[FactItem]:
+    """A record field as fact items: a list of [subject, predicate, object] triples, a mapping (one item per
+    key), a list (one item per element), or a single value."""
+    if isinstance(value, (list, tuple)) and value and all(_is_triple(v) for v in value):
+        return [FactItem(surface(p), surface(o), surface(s), name) for s, p, o in value]
+    if isinstance(value, Mapping):
+        return [item for key, inner in value.items() for item in items_from_value(f"{name}.{key}", inner)]
+    if isinstance(value, (list, tuple, set)):
+        return [FactItem(name, surface(v), None, name) for v in value if v is not None]
+    return [FactItem(name, surface(value), None, name)]
+
+
+def items_from_record(record: Mapping[str, Any]) -> list[FactItem]:
+    return [item for name, value in record.items() if value is not None for item in items_from_value(name, value)]
+
+
+def query(focus: FactItem | None, items: Iterable[FactItem], text: str) -> str:
+    """The model's input. About one fact (is it expressed, left out or contradicted?) the model reads that fact and
+    the text; with no focus (does the text say anything the data does not?) it reads every fact and the text."""
+    if focus is not None:
+        return f"{FOCUS} {focus.linear()} {TEXT} {text.strip()}"
+    facts = " ; ".join(item.linear() for item in items)
+    return f"{FOCUS} {NONE} {FACTS} {facts} {TEXT} {text.strip()}"

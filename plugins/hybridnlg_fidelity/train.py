@@ -1,0 +1,251 @@
+"""`hybridnlg train-fidelity`: a GPT2ForSequenceClassification from data/text pairs and their perturbations."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import shlex
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .examples import Example, make_examples, read_sources
+from .facts import LABELS, SPECIAL_TOKENS
+from .model import META_FILE, pick_device
+
+PAD = "<pad>"
+
+
+@dataclass
+class FidelitySettings:
+    train: Path
+    out: Path
+    dev: Path | None = None
+    max_pairs: int | None = None
+    dev_pairs: int = 1500
+    base: str | None = None
+    layers: int = 4
+    width: int = 256
+    heads: int = 4
+    vocab_size: int = 4000
+    max_length: int = 192
+    epochs: int = 1
+    batch_size: int = 32
+    lr: float = 5e-4
+    max_minutes: float | None = None
+    device: str = "auto"
+    threads: int | None = None
+    seed: int = 0
+    licence: str = "other"
+    credit: list[str] = field(default_factory=list)
+
+
+def train_fidelity(settings: FidelitySettings, log: Any = print) -> dict[str, Any]:
+    import torch
+    from transformers import GPT2Config, GPT2ForSequenceClassification
+
+    started = time.monotonic()
+    torch.manual_seed(settings.seed)
+    if settings.threads:
+        torch.set_num_threads(settings.threads)
+    rng = random.Random(settings.seed)
+    sources = read_sources(settings.train)
+    rng.shuffle(sources)
+    if settings.dev is None:  # hold out part of the training pairs
+        dev_sources, sources = sources[:settings.dev_pairs], sources[settings.dev_pairs:]
+    else:
+        dev_sources = read_sources(settings.dev)
+        rng.shuffle(dev_sources)
+        dev_sources = dev_sources[:settings.dev_pairs]
+    sources = sources[:settings.max_pairs] if settings.max_pairs else sources
+    train_set, dev_set = make_examples(sources, settings.seed), make_examples(dev_sources, settings.seed + 1)
+    log(f"{len(sources)} pairs -> {len(train_set)} examples {dict(Counter(LABELS[e.label] for e in train_set))}; "
+        f"dev {len(dev_set)}")
+    device = pick_device(settings.device)
+    labels: dict[str, Any] = {"num_labels": len(LABELS), "id2label": dict(enumerate(LABELS)),
+              "label2id": {name: i for i, name in enumerate(LABELS)}}
+    if settings.base:  # fine-tune a GPT-2 (a realizer's checkpoint knows the domain's language already)
+        tokenizer, model = _from_base(settings.base, labels)
+        settings.max_length = min(settings.max_length, model.config.n_positions)
+    else:
+        tokenizer = _tokenizer([e.text for e in train_set], settings.vocab_size)
+        config = GPT2Config(vocab_size=len(tokenizer), n_positions=settings.max_length, n_embd=settings.width,
+                            n_layer=settings.layers, n_head=settings.heads, pad_token_id=tokenizer.pad_token_id,
+                            bos_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.pad_token_id, **labels)
+        model = GPT2ForSequenceClassification(config)
+    log(f"vocabulary {len(tokenizer)}, {sum(p.numel() for p in model.parameters()):,} parameters, on {device}")
+    model.to(device)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=0.01)
+    steps = settings.epochs * ((len(train_set) + settings.batch_size - 1) // settings.batch_size)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=settings.lr, total_steps=steps, pct_start=0.05)
+    deadline = started + settings.max_minutes * 60 if settings.max_minutes else None
+    step = 0
+    for epoch in range(settings.epochs):
+        model.train()
+        for batch in _batches(train_set, settings.batch_size, rng):
+            encoded = tokenizer([e.text for e in batch], padding=True, truncation=True,
+                                max_length=settings.max_length, return_tensors="pt").to(device)
+            gold = torch.tensor([e.label for e in batch], device=device)
+            loss = model(**encoded, labels=gold).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimiser.step()
+            schedule.step()
+            optimiser.zero_grad()
+            step += 1
+            if step % 200 == 0:
+                log(f"epoch {epoch + 1} step {step}/{steps} loss {loss.item():.3f} "
+                    f"({(time.monotonic() - started) / 60:.1f} min)")
+            if deadline and time.monotonic() > deadline:
+                log(f"time budget reached at step {step}")
+                break
+        if deadline and time.monotonic() > deadline:
+            break
+    model.eval()
+    metrics = evaluate(model, tokenizer, dev_set, settings.max_length, device)
+    metrics["steps"] = step
+    metrics["minutes"] = round((time.monotonic() - started) / 60, 1)
+    _save(model, tokenizer, settings, metrics, len(sources), len(train_set))
+    return metrics
+
+
+def _from_base(base: str, labels: dict[str, Any]) -> tuple[Any, Any]:
+    import torch
+    from transformers import AutoTokenizer, GPT2ForSequenceClassification
+
+    from hybridnlg_gpt2.loading import short_names
+
+    source = str(short_names().get(base, base))
+    tokenizer = AutoTokenizer.from_pretrained(source)
+    tokenizer.add_special_tokens({"additional_special_tokens": SPECIAL_TOKENS})
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    tokenizer.padding_side = "right"
+    model = GPT2ForSequenceClassification.from_pretrained(source, dtype=torch.float32, **labels)
+    model.resize_token_embeddings(len(tokenizer))
+    model.config.pad_token_id = tokenizer.pad_token_id
+    return tokenizer, model
+
+
+def _tokenizer(texts: list[str], vocab_size: int) -> Any:
+    from tokenizers import ByteLevelBPETokenizer
+    from transformers import PreTrainedTokenizerFast
+
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(texts, vocab_size=vocab_size, min_frequency=2, special_tokens=[PAD, *SPECIAL_TOKENS],
+                            show_progress=False)
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=bpe._tokenizer, pad_token=PAD,  # type: ignore[no-untyped-call]
+                                        additional_special_tokens=SPECIAL_TOKENS)
+    tokenizer.padding_side = "right"
+    return tokenizer
+
+
+def _batches(examples: list[Example], size: int, rng: random.Random) -> list[list[Example]]:
+    """Similar lengths together (less padding), batches in random order."""
+    order = sorted(examples, key=lambda e: len(e.text) + rng.random() * 40)
+    batches = [order[i:i + size] for i in range(0, len(order), size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def evaluate(model: Any, tokenizer: Any, examples: list[Example], max_length: int, device: str) -> dict[str, Any]:
+    """Accuracy, and per label precision and recall, on `examples`; also the share caught per perturbation kind."""
+    import torch
+
+    predicted: list[int] = []
+    with torch.inference_mode():
+        for start in range(0, len(examples), 128):
+            batch = examples[start:start + 128]
+            encoded = tokenizer([e.text for e in batch], padding=True, truncation=True, max_length=max_length,
+                                return_tensors="pt").to(device)
+            predicted += model(**encoded).logits.argmax(-1).tolist()
+    gold = [e.label for e in examples]
+    metrics: dict[str, Any] = {"dev_examples": len(examples),
+                               "dev_accuracy": round(sum(p == g for p, g in zip(predicted, gold, strict=True))
+                                                     / max(len(gold), 1), 4)}
+    for index, name in enumerate(LABELS):
+        tp = sum(p == index == g for p, g in zip(predicted, gold, strict=True))
+        metrics[f"dev_precision_{name}"] = round(tp / max(predicted.count(index), 1), 4)
+        metrics[f"dev_recall_{name}"] = round(tp / max(gold.count(index), 1), 4)
+    kinds = Counter(e.kind for e in examples)
+    for kind in sorted(kinds):
+        right = sum(p == e.label for p, e in zip(predicted, examples, strict=True) if e.kind == kind)
+        metrics[f"dev_correct[{kind}]"] = round(right / kinds[kind], 4)
+    return metrics
+
+
+def _save(model: Any, tokenizer: Any, settings: FidelitySettings, metrics: dict[str, Any], pairs: int,
+          examples: int) -> None:
+    import torch
+
+    out = settings.out
+    out.mkdir(parents=True, exist_ok=True)
+    model.to("cpu", torch.float16).save_pretrained(out)  # half the size; loaded as float32 on CPU
+    tokenizer.save_pretrained(out)
+    meta = {"labels": list(LABELS), "max_length": settings.max_length, "format": "focus-facts-text", "version": 1}
+    (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    hyper = {k: str(v) for k, v in vars(settings).items() if k not in {"credit", "licence"}}
+    lines = ["---", f"license: {settings.licence}",
+             "library_name: transformers", "pipeline_tag: text-classification", "---",
+             f"# {out.name}: a hybridnlg fidelity checker", "",
+             "A GPT2ForSequenceClassification that reads `<focus> FACT|<none> <facts> FACTS <text> TEXT` and says "
+             "whether the text expresses the focus fact (faithful), leaves it out (missing) or contradicts it "
+             "(wrong); asked with no focus, whether the text says something the facts do not (added). Made by "
+             "`hybridnlg train-fidelity`; used by the `fidelity` validator.", "",
+             "## Data", "", f"- pairs: `{settings.train}` ({pairs} pairs, {examples} examples with perturbations)",
+             f"- dev: `{settings.dev or 'held out from the training pairs'}`", "",
+             "## Licence and credit", "", f"Licence of this model: {settings.licence} (the training data's).", "",
+             *[f"> {c}\n" for c in settings.credit],
+             "## Hyper-parameters", "", "```json", json.dumps(hyper, indent=2), "```", "",
+             "## Metrics (dev, perturbed as in training)", "", *[f"- {k}: {v}" for k, v in metrics.items()], "",
+             "## Reproduce", "", "```sh", "hybridnlg train-fidelity " + shlex.join(sys.argv[2:]), "```", ""]
+    (out / "README.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+@click.command("train-fidelity")
+@click.argument("train", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Checkpoint folder.")
+@click.option("--dev", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Dev pairs (default: held out from TRAIN).")
+@click.option("--max-pairs", type=int, default=None, help="Use at most this many training pairs.")
+@click.option("--base", default=None,
+              help="Fine-tune this GPT-2 (a shipped realizer checkpoint such as e2e-small, or a folder) instead of "
+              "training one from scratch.")
+@click.option("--layers", type=int, default=4, show_default=True)
+@click.option("--width", type=int, default=256, show_default=True)
+@click.option("--vocab-size", type=int, default=4000, show_default=True)
+@click.option("--max-length", type=int, default=192, show_default=True, help="Tokens per query.")
+@click.option("--epochs", type=int, default=1, show_default=True)
+@click.option("--batch-size", type=int, default=32, show_default=True)
+@click.option("--lr", type=float, default=5e-4, show_default=True)
+@click.option("--max-minutes", type=float, default=None, help="Time budget.")
+@click.option("--device", default="auto", show_default=True, help="cpu, cuda, cuda:1 or auto.")
+@click.option("--threads", type=int, default=None, help="torch CPU threads.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--licence", default=None, help="Licence id for the model card (default: read from the data's README).")
+def train_fidelity_command(train: Path, out: Path, **options: Any) -> None:
+    """Train a fidelity checker on TRAIN (E2E CSV, WebNLG JSONL, or JSONL of {"data", "text"}) and its
+    perturbations (dropped, added and swapped facts)."""
+    licence, credit = _licence(train)
+    settings = FidelitySettings(train=train, out=out, licence=options.pop("licence") or licence, credit=credit,
+                                **options)
+    metrics = train_fidelity(settings, log=lambda line: click.echo(line, err=True))
+    click.echo(json.dumps(metrics, indent=2))
+
+
+def _licence(train: Path) -> tuple[str, list[str]]:
+    """The licence id (`cc-by-sa-4.0`) and the source/licence paragraphs of the data's README beside it."""
+    readme = train.parent / "README.md"
+    if not readme.is_file():
+        return "other", ["See the training data's licence; a model trained on it may have to credit it."]
+    paragraphs = [" ".join(p.split()) for p in readme.read_text(encoding="utf-8", errors="replace").split("\n\n")]
+    credit = [p for p in paragraphs if re.search(r"\b(Licen[cs]e|Source)", p)]
+    match = re.search(r"CC BY((?:-NC)?(?:-SA)?(?:-ND)?) (\d\.\d)", " ".join(credit))
+    licence = f"cc-by{match.group(1).lower()}-{match.group(2)}" if match else "other"
+    return licence, credit

@@ -1,0 +1,90 @@
+"""The `fidelity` validator: a learned checker beside (or instead of) the rule-based spaCy one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic import Field
+
+from hybridnlg import Candidate, ComponentConfig, Issue, Segment, ValidationReport, Validator
+
+from .facts import LABELS, FactItem, items_from_value, query
+from .model import FidelityModel, load, resolve
+
+_CODES = {"missing": "missing_fact", "wrong": "wrong_value", "added": "added_fact"}
+
+
+class FidelityConfig(ComponentConfig):
+    model: str = Field("e2e-fidelity", description="A shipped checkpoint (e2e-fidelity, webnlg-fidelity), a folder "
+                       "of the config (inside its folder unless trusted) or a hub id; made by `hybridnlg "
+                       "train-fidelity`.")
+    device: str = Field("auto", description="cpu, cuda, cuda:1 or auto (the GPU when there is one).")
+    batch_size: int = Field(64, ge=1, description="Queries per forward pass.")
+    threshold: float = Field(0.5, gt=0, lt=1, description="A fact is missing or wrong, or the text adds one, when "
+                             "the model gives that at least this probability.")
+    check_added: bool = Field(True, description="Also ask whether the text says something the facts do not.")
+    severity: Literal["error", "warning"] = Field(
+        "error", description="`error`: a finding rejects the candidate (every validator must pass); `warning`: it "
+        "only lowers the score, so the spaCy validator decides and this one ranks.")
+    local_files_only: bool = Field(True, description="Never download: a hub id must be in the local cache.")
+
+
+class FidelityValidator(Validator[FidelityConfig]):
+    """Asks a GPT2ForSequenceClassification, per fact, whether the text expresses it, leaves it out or contradicts
+    it, and once per text whether it adds something the facts do not. One batched forward pass per call."""
+
+    name = "fidelity"
+    Config = FidelityConfig
+    default = False  # its model is trained for a domain: it runs where the config names it
+
+    def load(self) -> None:
+        self.model: FidelityModel = load(resolve(self.config.model, self.context), self.config.device,
+                                         self.config.local_files_only)
+
+    def check(self) -> list[str]:
+        try:
+            resolve(self.config.model, self.context)
+        except Exception as exc:  # noqa: BLE001 - ConfigError or not found: both are problems to list
+            return [f"validators.fidelity.model: {exc}"]
+        return []
+
+    def validate(self, items: Sequence[tuple[Segment, Candidate]]) -> list[ValidationReport]:
+        self.ensure_loaded()
+        plans: list[list[tuple[FactItem | None, str]]] = []
+        queries: list[str] = []
+        for segment, candidate in items:
+            facts = [item for name, fact in segment.facts.items() if fact.value is not None
+                     for item in items_from_value(name, fact.value)]
+            asked: list[tuple[FactItem | None, str]] = [(f, query(f, facts, candidate.text)) for f in facts]
+            if self.config.check_added and facts:
+                asked.append((None, query(None, facts, candidate.text)))
+            plans.append(asked)
+            queries += [q for _, q in asked]
+        probabilities = iter(self.model.classify(queries, self.config.batch_size))
+        return [self._report([(focus, next(probabilities)) for focus, _ in asked]) for asked in plans]
+
+    def _report(self, answers: list[tuple[FactItem | None, list[float]]]) -> ValidationReport:
+        labels = self.model.labels
+        issues: list[Issue] = []
+        status: dict[str, str] = {}
+        score = 1.0
+        for focus, probs in answers:
+            by_label = dict(zip(labels, probs, strict=True))
+            worst = max((label for label in labels if label != "faithful"), key=lambda label: by_label[label])
+            score = min(score, by_label.get("faithful", 0.0))
+            name = focus.name if focus is not None and focus.name else None
+            found = by_label[worst] >= self.config.threshold
+            if name is not None:
+                verdict = {"missing": "missing", "wrong": "wrong"}.get(worst, "wrong") if found else "expressed"
+                if status.get(name) in (None, "expressed"):
+                    status[name] = verdict
+            if not found:
+                continue
+            what = "the text" if focus is None else f"{focus.linear()!r}"
+            message = (f"{what} is {worst} (fidelity model, p={by_label[worst]:.2f})" if focus is not None
+                       else f"the text says something the facts do not (fidelity model, p={by_label[worst]:.2f})")
+            code = _CODES["added"] if focus is None else _CODES.get(worst, "wrong_value")
+            issues.append(Issue(code, message, fact=name, severity=self.config.severity, category="fact"))
+        meta = {"facts": status, "model": self.model.source, "labels": list(LABELS)}
+        return ValidationReport(self.name, issues, round(score, 4), meta)

@@ -1,0 +1,174 @@
+"""The fidelity validator and `train-fidelity`: examples made by perturbing data, a tiny model trained here and
+loaded through the same code path as a shipped checkpoint, and the validator beside the spaCy one."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("transformers")
+
+from hybridnlg import Engine
+from hybridnlg_fidelity import LABELS, FactItem, items_from_record, query, surface
+from hybridnlg_fidelity.examples import Perturber, Source, make_examples, read_sources
+
+ROWS = [
+    ("name[The Eagle], eatType[pub], food[Chinese], area[riverside]", "The Eagle is a Chinese pub in the riverside area."),
+    ("name[The Mill], eatType[coffee shop], priceRange[cheap]", "The Mill is a cheap coffee shop."),
+    ("name[Alimentum], area[city centre], food[French]", "Alimentum serves French food in the city centre."),
+    ("name[Zizzi], eatType[restaurant], food[Italian]", "Zizzi is an Italian restaurant."),
+]
+
+
+def write_csv(path: Path, copies: int = 8) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["mr", "ref", "fixed", "orig_mr"])
+        for _ in range(copies):
+            for mr, ref in ROWS:
+                writer.writerow([mr, ref, "0", mr])
+        # the original annotation claimed a price the text does not give, and another food
+        writer.writerow([ROWS[3][0], ROWS[3][1], "1", "name[Zizzi], eatType[restaurant], food[Chinese], priceRange[cheap]"])
+    (path.parent / "README.md").write_text("Toy pairs.\n\nLicence: CC BY-SA 4.0. Source: written for this test.\n")
+    return path
+
+
+def test_surface_forms_of_knowledge_graph_values() -> None:
+    assert surface("Aarhus_Airport") == "Aarhus Airport"
+    assert surface('"Aarhus, Denmark"') == "Aarhus, Denmark"
+    assert surface('"52.0"(minutes)') == "52.0 minutes"
+    assert surface('"1963-03-20"^^xsd:date') == "1963-03-20"
+    assert surface(True) == "yes" and surface(3.0) == "3"
+
+
+def test_records_become_fact_items() -> None:
+    items = items_from_record({"name": "The Eagle", "triples": [["Aarhus_Airport", "cityServed", "Aarhus"]],
+                               "tags": ["a", "b"], "price": {"low": 5}})
+    assert [i.linear() for i in items] == ["name = The Eagle", "Aarhus Airport | cityServed | Aarhus", "tags = a",
+                                           "tags = b", "price.low = 5"]
+    assert items[1].name == "triples"
+    focus = items[0]
+    assert query(focus, items, " The text. ") == "<focus> name = The Eagle <text> The text."
+    assert query(None, items[:1], "x").startswith("<focus> <none> <facts> name = The Eagle <text> x")
+
+
+def test_perturbations_label_what_they_change(tmp_path: Path) -> None:
+    sources = read_sources(write_csv(tmp_path / "pairs.csv"))
+    assert len(sources) == 33 and sources[-1].annotated is not None
+    examples = make_examples(sources, seed=1)
+    kinds = {e.kind for e in examples}
+    assert {"faithful", "dropped", "missing", "wrong value", "annotated missing", "annotated wrong"} <= kinds
+    for example in examples:
+        text = example.text.split("<text> ", 1)[1]
+        head = example.text.split(" <text> ", 1)[0]
+        if example.kind == "missing":  # a fact from another record whose value the text does not contain
+            value = head.split(" = ", 1)[1]
+            assert LABELS[example.label] == "missing" and value.lower() not in text.lower()
+        if example.kind == "wrong value":
+            value = head.split(" = ", 1)[1]
+            assert LABELS[example.label] == "wrong" and value.lower() not in text.lower()
+        if example.kind == "dropped":
+            assert LABELS[example.label] == "added"
+    annotated = [e for e in examples if e.kind.startswith("annotated")]
+    assert {(e.kind, e.text.split(" <text>")[0]) for e in annotated} == {
+        ("annotated wrong", "<focus> food = Chinese"), ("annotated missing", "<focus> priceRange = cheap")}
+
+
+def test_relations_are_swapped_and_joined_to_the_records_subjects() -> None:
+    triples = [["Aarhus_Airport", "cityServed", "Aarhus"], ["Aarhus", "country", "Denmark"]]
+    sources = [Source(tuple(items_from_record({"t": triples})), "Aarhus Airport serves Aarhus, in Denmark."),
+               Source(tuple(items_from_record({"t": [["Rome", "country", "Italy"]]})), "Rome is in Italy.")]
+    examples = Perturber(sources, seed=3).examples(sources[0])
+    swapped = [e for e in examples if e.kind == "swapped relation"]
+    assert swapped and all(LABELS[e.label] == "wrong" for e in swapped)
+    item = FactItem("country", "Denmark", "Aarhus")
+    assert item.linear() == "Aarhus | country | Denmark"
+
+
+@pytest.fixture(scope="module")
+def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 1-layer fidelity model trained for a few steps here (random start, its own tokenizer)."""
+    from hybridnlg_fidelity.train import FidelitySettings, _licence, train_fidelity
+
+    folder = tmp_path_factory.mktemp("fidelity")
+    data = write_csv(folder / "pairs.csv")
+    licence, credit = _licence(data)
+    settings = FidelitySettings(train=data, out=folder / "cfg" / "fid", dev_pairs=4, layers=1, width=32, heads=2,
+                                vocab_size=400, max_length=96, batch_size=8, threads=1, licence=licence, credit=credit)
+    metrics = train_fidelity(settings, log=lambda _: None)
+    assert 0 <= metrics["dev_accuracy"] <= 1 and metrics["steps"] > 0
+    return settings.out
+
+
+def test_training_writes_a_checkpoint_with_its_card(tiny_checkpoint: Path) -> None:
+    names = {p.name for p in tiny_checkpoint.iterdir()}
+    assert {"model.safetensors", "config.json", "tokenizer.json", "fidelity_meta.json", "README.md"} <= names
+    meta = json.loads((tiny_checkpoint / "fidelity_meta.json").read_text())
+    assert meta["labels"] == list(LABELS)
+    card = (tiny_checkpoint / "README.md").read_text()
+    assert "license: cc-by-sa-4.0" in card and "Source: written for this test." in card and "dev_accuracy" in card
+
+
+def engine(folder: Path, **fidelity: Any) -> Engine:
+    config = {"validators": {"spacy": {"model": "blank"}, "fidelity": {"model": "fid", **fidelity}},
+              "segments": [{"id": "intro", "template": "{{ name }} is a {{ food }} place.", "facts": ["name", "food"]}]}
+    return Engine.from_config(config, config_dir=folder, entrypoints=False)
+
+
+def test_the_validator_asks_about_every_fact_and_runs_beside_spacy(tiny_checkpoint: Path) -> None:
+    report = engine(tiny_checkpoint.parent).render({"name": "The Eagle", "food": "Chinese"})
+    [trace] = report.segments[0].candidates
+    by_name = {r.validator: r for r in trace.reports}
+    assert set(by_name) == {"spacy", "fidelity"}
+    fidelity = by_name["fidelity"]
+    assert set(fidelity.meta["facts"]) == {"name", "food"}
+    assert set(fidelity.meta["facts"].values()) <= {"expressed", "missing", "wrong"}
+    assert 0 <= fidelity.score <= 1 and fidelity.meta["model"].endswith("fid")
+    assert all(i.category == "fact" and i.code in {"missing_fact", "wrong_value", "added_fact"} for i in fidelity.issues)
+
+
+def test_as_a_warning_it_ranks_but_never_rejects(tiny_checkpoint: Path) -> None:
+    report = engine(tiny_checkpoint.parent, severity="warning", threshold=0.01).render({"name": "Ada", "food": "Thai"})
+    [trace] = report.segments[0].candidates
+    fidelity = next(r for r in trace.reports if r.validator == "fidelity")
+    assert fidelity.passed and all(i.severity == "warning" for i in fidelity.issues)
+    assert fidelity.issues, "with a threshold of 0.01 the random model finds something"
+
+
+def test_it_only_runs_where_the_config_names_it(tiny_checkpoint: Path) -> None:
+    plain = Engine.from_config({"segments": [{"id": "a", "template": "Hi."}]}, config_dir=tiny_checkpoint.parent,
+                               entrypoints=False)
+    assert "fidelity" not in plain.validators and "spacy" in plain.validators
+
+
+def test_a_missing_checkpoint_is_a_validator_error_and_spacy_still_runs(tmp_path: Path) -> None:
+    e = engine(tmp_path, model="no-such-folder")
+    assert any("validators.fidelity.model" in p and "no-such-folder" in p for p in e.check())
+    [trace] = e.render({"name": "The Eagle", "food": "Chinese"}).segments[0].candidates
+    by_name = {r.validator: r for r in trace.reports}
+    assert by_name["spacy"].passed
+    assert [i.code for i in by_name["fidelity"].issues] == ["validator_error"]
+    assert "no-such-folder" in by_name["fidelity"].issues[0].message
+
+
+def test_a_checkpoint_outside_the_config_folder_is_refused(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    e = engine(tmp_path, model=str(tiny_checkpoint))
+    assert any("outside the config's folder" in p for p in e.check())
+
+
+def test_train_fidelity_is_a_command_and_the_validator_is_listed() -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    done = subprocess.run([sys.executable, "-m", "hybridnlg.cli", "train-fidelity", "--help"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "perturbations" in done.stdout and "--base" in done.stdout, done.stderr
+    listed = subprocess.run([sys.executable, "-m", "hybridnlg.cli", "plugins"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert "fidelity" in listed.stdout, listed.stdout
