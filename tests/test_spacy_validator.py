@@ -338,6 +338,75 @@ def test_truncated_sentence(validator: SpacyValidator, text: str, span: str) -> 
 
 
 @pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("The Eagle is a pub providing Chinese food It is located in the riverside.", "food It"),
+        ("The Eagle is a Chinese pub in the riverside They are open daily.", "riverside They"),
+        ("The Eagle is a pub in the riverside. It serves Chinese food There is no menu.", "food There"),
+        ("The Eagle is a pub in the riverside serving Chinese food It's open daily.", "food It"),
+    ],
+)
+def test_run_on_sentence(validator: SpacyValidator, text: str, span: str) -> None:
+    """Issue 12: two sentences with no boundary between them were published with score 1.00."""
+    facts = {"name": "The Eagle", "eatType": "pub", "food": "Chinese", "area": "riverside"}
+    report = check(validator, facts, text)
+    assert codes(report) == ["run_on_sentence"], [i.to_dict() for i in report.issues]
+    assert spanned(report, "run_on_sentence", text) == [span]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Eagle is a pub near Burger King.",
+        "The Eagle is near Café Rouge and serves food.",
+        "The band played the Rock of Ages by the river.",
+        "The single was followed by Turn Me On.",
+        "A song called It Must Be Love was played.",
+        "The song was written by It Bites in 1986.",
+        "I think the pub is great and I like it.",
+        "The Eagle is near The Rice Boat.",
+        "The restaurant The Golden Curry is near the river.",
+        "The Eagle is a pub and It is cheap.",
+        "He was born in 1950\nHe died in 2000.",
+    ],
+)
+def test_names_titles_and_i_are_not_run_ons(validator: SpacyValidator, text: str) -> None:
+    report = check(validator, {}, text)
+    assert "run_on_sentence" not in codes(report), [i.to_dict() for i in report.issues]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "That is 5 degrees warmer than yesterday.",  # the small English pipeline tags this "is" as an adverb
+        "Super Capers stars Tom Sizemore.",  # and "stars" as a plural noun
+        "Jazz originates from the Blues.",
+    ],
+)
+def test_auxiliaries_and_mistagged_verbs_are_verbs(validator: SpacyValidator, text: str) -> None:
+    report = check(validator, {}, text)
+    assert "incomplete_sentence" not in codes(report), [i.to_dict() for i in report.issues]
+
+
+@pytest.mark.parametrize("text", ["The Eagle, cheap prices near Burger King.", "Chinese food and low prices near the river."])
+def test_noun_phrases_with_plural_nouns_still_have_no_verb(validator: SpacyValidator, text: str) -> None:
+    report = check(validator, {}, text)
+    assert any(i.code == "incomplete_sentence" and "no verb" in i.message for i in report.issues), report.issues
+
+
+@pytest.mark.parametrize("text", ["The single was followed by Turn Me On.", "Their best song is Let It Be."])
+def test_a_title_at_the_end_is_not_a_cut_off(validator: SpacyValidator, text: str) -> None:
+    report = check(validator, {}, text)
+    assert "incomplete_sentence" not in codes(report), [i.to_dict() for i in report.issues]
+
+
+def test_a_lone_capitalised_function_word_at_the_end_is_still_a_cut_off(validator: SpacyValidator) -> None:
+    text = "The Eagle is a pub near The."
+    report = check(validator, {"name": "The Eagle", "eatType": "pub"}, text)
+    assert codes(report) == ["incomplete_sentence"], [i.to_dict() for i in report.issues]
+
+
+@pytest.mark.parametrize(
     ("text", "leftover"),
     [
         ("The Eagle is a pub near {{ near }}.", "{{ near }}"),

@@ -62,6 +62,22 @@ VERB_WORDS = frozenset(
 
 _SUBJECT_PRONOUNS = ("it", "he", "she", "that", "which", "who")
 
+# Be, have, do and the modals: a verb whatever the tagger says (the small English pipeline tags "That is 5 degrees
+# warmer" with "is" as an adverb). "'s" is left out: it is as often a possessive.
+AUXILIARIES = frozenset(
+    "be is are was were been being am 're 'm has have had having do does did can could will would shall should may "
+    "might must".split()
+)
+# Words that open a new clause as its subject; capitalised mid-sentence with no punctuation before them, they mark a
+# missing sentence boundary ("…Chinese food It is located…").
+CLAUSE_OPENERS = frozenset("it they he she we this there these those".split())
+_SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass", "expl", "csubj"})
+# A word after which a capitalised pronoun continues the clause (a title's first word after "by", "called", "and").
+_JOINERS = DANGLING | frozenset(
+    "so because while whereas although though if unless when where whether yet then called named titled entitled "
+    "like unlike about after before until via per plus versus vs".split()
+)
+
 
 @dataclass(frozen=True)
 class FluencyLimits:
@@ -167,7 +183,7 @@ def sentences(doc: Doc, statistical: bool, limits: FluencyLimits) -> list[Issue]
             continue
         words = [t for t in sent if not (t.is_punct or t.is_space)]
         last = words[-1] if words else None
-        if last is not None and last.lower_ in DANGLING and sent[-1].is_punct:
+        if last is not None and last.lower_ in DANGLING and sent[-1].is_punct and not _ends_a_title(words):
             message = f"sentence ends on {last.text!r}: {_quote(sent.text)}"
             issues.append(_fluency("incomplete_sentence", message, span=span))
     if limits.require_terminal_punctuation and sents:
@@ -182,9 +198,20 @@ def sentences(doc: Doc, statistical: bool, limits: FluencyLimits) -> list[Issue]
     return issues
 
 
+def _ends_a_title(words: list[Token]) -> bool:
+    """The closing word ends a Title Case run ("…was followed by Turn Me On."): a name or a title, not a cut-off.
+    A lone capitalised function word ("near The.") is still a cut-off, whatever the tagger calls it."""
+    if len(words) < 2:
+        return False
+    last, before = words[-1], words[-2]
+    return last.is_title and before.is_title and not before.is_sent_start
+
+
 def _has_verb(sent: Span, statistical: bool) -> bool:
     if statistical:
-        return sent.root.pos_ in ("VERB", "AUX") or any(t.pos_ in ("VERB", "AUX") for t in sent)
+        if any(t.pos_ in ("VERB", "AUX") or t.lower_ in AUXILIARIES for t in sent):
+            return True
+        return any(_mistagged_verb(sent, i) for i in range(1, len(sent) - 1))
     for i, tok in enumerate(sent):
         if tok.lower_ in VERB_WORDS or (tok.is_alpha and len(tok) > 4 and tok.lower_.endswith("ed")):
             return True
@@ -195,6 +222,49 @@ def _has_verb(sent: Span, statistical: bool) -> bool:
         if after_subject and tok.is_alpha and tok.is_lower and len(tok) > 3 and third_person:
             return True
     return False
+
+
+def _mistagged_verb(sent: Span, i: int) -> bool:
+    """A third-person verb in -s tagged as a plural noun between a subject and its complement: "Super Capers stars
+    Tom Sizemore", "Jazz originates from the Blues". A noun phrase rarely has a plural noun in that position."""
+    tok, prev, nxt = sent[i], sent[i - 1], sent[i + 1]
+    if tok.tag_ != "NNS" or not tok.is_lower or not tok.is_alpha or tok.lower_.endswith("ss") or len(tok) < 4:
+        return False
+    return prev.pos_ in ("NOUN", "PROPN", "PRON", "NUM") and nxt.pos_ in ("DET", "PROPN", "NUM", "ADP", "PRON")
+
+
+def run_ons(doc: Doc, statistical: bool) -> list[Issue]:
+    """Two sentences run together with no punctuation: a capitalised subject pronoun (or, with the parser, any
+    capitalised subject determiner/pronoun) right after a word, followed by a lower-case word."""
+    issues: list[Issue] = []
+    for tok in doc[1:]:
+        if not (tok.is_title and tok.is_alpha and len(tok) > 1) or tok.i + 1 >= len(doc):
+            continue
+        prev, nxt = doc[tok.i - 1], doc[tok.i + 1]
+        if not (prev.is_alpha or prev.like_num) or "\n" in prev.whitespace_ or prev.lower_ in _JOINERS:
+            continue
+        if not (nxt.is_lower or nxt.text.startswith("'")):
+            continue  # a title or a name goes on capitalised ("Here There And Everywhere")
+        if statistical and prev.pos_ in ("CCONJ", "SCONJ", "ADP", "DET", "AUX", "PART"):
+            continue
+        opener = tok.lower_ in CLAUSE_OPENERS
+        if statistical and not opener:
+            subject = tok.dep_ in _SUBJECT_DEPS or (tok.dep_ == "det" and tok.head.dep_ in _SUBJECT_DEPS)
+            opener = tok.pos_ in ("PRON", "DET") and subject
+        if not opener:
+            continue
+        if prev.text[:1].isupper() and not _verb_like(nxt, statistical):
+            continue  # after a name, only a verb next makes it a new clause rather than part of a title
+        sent = tok.sent
+        message = f"no sentence boundary before {tok.text!r}: {_quote(sent.text)}"
+        issues.append(_fluency("run_on_sentence", message, span=(prev.idx, tok.idx + len(tok))))
+    return issues
+
+
+def _verb_like(tok: Token, statistical: bool) -> bool:
+    if statistical and tok.pos_ in ("VERB", "AUX"):
+        return True
+    return tok.lower_ in VERB_WORDS or tok.lower_ in AUXILIARIES or tok.text.startswith("'")
 
 
 def _quote(text: str, limit: int = 60) -> str:

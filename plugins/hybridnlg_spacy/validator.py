@@ -12,14 +12,15 @@ from pydantic import Field
 from hybridnlg import Candidate, ComponentConfig, ConfigError, Context, Issue, Segment, ValidationReport, Validator
 
 from .facts import FactChecker, FactSettings
-from .fluency import FluencyLimits, balance, characters, leftovers, length, repetition, sentences
+from .fluency import FluencyLimits, balance, characters, leftovers, length, repetition, run_ons, sentences
 from .lexicon import Lexicon, LexiconData, lexicon_problems, load_lexicon_file, merge_lexicons
 from .numbers import NumberReader
 from .pipeline import AUTO_CANDIDATES, LoadedPipeline, is_installed, load_pipeline
 
 ISSUE_CODES = (
-    "missing_fact", "added_fact", "wrong_value", "repetition", "incomplete_sentence", "leftover_placeholder",
-    "unbalanced", "too_short", "too_long", "foreign_script", "odd_characters", "low_lm_score", "validator_error",
+    "missing_fact", "added_fact", "wrong_value", "repetition", "incomplete_sentence", "run_on_sentence",
+    "leftover_placeholder", "unbalanced", "too_short", "too_long", "foreign_script", "odd_characters", "low_lm_score",
+    "validator_error",
 )  # fmt: skip
 DEFAULT_ENTITY_LABELS = (
     "PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE",
@@ -197,6 +198,7 @@ class SpacyValidator(Validator[SpacyValidatorConfig]):
         issues: list[Issue] = []
         if text.strip():
             issues += sentences(doc, self.pipeline.statistical, limits)
+            issues += run_ons(doc, self.pipeline.statistical)
             issues += repetition(doc, limits)
         fact_issues, status = self.facts.check(text, doc, segment, self.pipeline.statistical)
         issues = [*fact_issues, *issues]  # the caller appends the pattern issues after these
