@@ -481,6 +481,34 @@ def test_lm_score_enters_the_score(validator: SpacyValidator) -> None:
     assert plain.score == 1.0 and 0.0 < with_lm.score < 1.0 and with_lm.meta["lm_score"] > 0
 
 
+def test_the_realizers_own_score_is_the_lm_score(validator: SpacyValidator) -> None:
+    """GPT-2 puts its mean token log-probability in candidate.score: it enters the score like meta['lm_score']."""
+    item = (segment(E2E), Candidate("gpt2", GOOD_E2E, score=-0.5))
+    report = validator.validate([item])[0]
+    assert report.meta["lm_score"] == pytest.approx(0.6065, abs=1e-4)
+    assert report.score == pytest.approx(0.75 + 0.25 * 0.6065, abs=1e-3)
+    given = validator.validate([(segment(E2E), Candidate("gpt2", GOOD_E2E, score=-0.5, meta={"lm_score": 0.9}))])[0]
+    assert given.meta["lm_score"] == 0.9  # the realizer's explicit lm_score wins
+    assert validator.validate([(segment(E2E), Candidate("gpt2", GOOD_E2E))])[0].score == 1.0
+    certain = validator.validate([(segment(E2E), Candidate("gpt2", GOOD_E2E, score=-0.0))])[0]
+    assert certain.meta["lm_score"] == 1.0 and certain.score == 1.0  # log-probability 0, not probability 0
+
+
+def test_a_safe_realizers_score_is_not_an_lm_score() -> None:
+    config = {
+        "segments": [{"id": "s", "template": "{{ name }} is a pub.", "facts": ["name"]}],
+        "validators": {"spacy": {"model": "blank"}},
+    }
+    engine = make_engine(config)
+    validator = engine.validators["spacy"]
+    validator.ensure_loaded()
+    seg = segment({"name": "The Eagle"})
+    template, other = validator.validate([(seg, Candidate("template", "The Eagle is a pub.", score=0.1)),
+                                          (seg, Candidate("elsewhere", "The Eagle is a pub.", score=0.1))])
+    assert template.score == 1.0 and "lm_score" not in template.meta
+    assert other.score < 1.0 and other.meta["lm_score"] == 0.1
+
+
 def test_issue_codes_can_be_downgraded_or_ignored() -> None:
     text = "The Eagle is a pub near the"
     v = SpacyValidator(SpacyValidator.Config(model="blank", warnings=["incomplete_sentence"]), None)

@@ -73,8 +73,14 @@ class SpacyValidatorConfig(ComponentConfig):
     max_foreign_script: float = Field(0.3, ge=0, le=1, description="Largest share of non-Latin letters.")
     require_verb: bool = True
     require_terminal_punctuation: bool = True
-    lm_weight: float = Field(0.25, ge=0, le=1, description="Weight of a candidate's meta['lm_score'] in the score.")
-    min_lm_score: float | None = Field(None, description="Fail candidates whose lm_score (0..1 scale) is below this.")
+    lm_weight: float = Field(
+        0.25,
+        ge=0,
+        le=1,
+        description="Weight of the language-model score in the score: a candidate's meta['lm_score'], else the "
+        "realizer's own score (GPT-2's mean token log-probability) unless the realizer is a safe one.",
+    )
+    min_lm_score: float | None = Field(None, description="Fail candidates whose LM score (0..1 scale) is below this.")
     error_penalty: float = Field(0.25, ge=0, le=1)
     warning_penalty: float = Field(0.05, ge=0, le=1)
     warnings: list[str] = Field(default_factory=list, description="Issue codes reported as warnings, not errors.")
@@ -92,6 +98,7 @@ class SpacyValidator(Validator[SpacyValidatorConfig]):
         self.pipeline: LoadedPipeline | None = None
         self.lexicon = Lexicon({})
         self.facts: FactChecker | None = None
+        self._safe: dict[str, bool] = {}
 
     # setup --------------------------------------------------------------------------------------------------------
 
@@ -202,10 +209,28 @@ class SpacyValidator(Validator[SpacyValidatorConfig]):
             issues += repetition(doc, limits)
         fact_issues, status = self.facts.check(text, doc, segment, self.pipeline.statistical)
         issues = [*fact_issues, *issues]  # the caller appends the pattern issues after these
-        lm = _lm_probability(candidate.meta.get("lm_score"))
+        lm = self._lm_probability(candidate)
         if lm is not None and self.config.min_lm_score is not None and lm < self.config.min_lm_score:
             issues.append(Issue("low_lm_score", f"language-model score {lm:.2f} is below {self.config.min_lm_score}"))
         return issues, status
+
+    def _lm_probability(self, candidate: Candidate) -> float | None:
+        """`meta["lm_score"]` when the realizer gave one; else its own score (a mean token log-probability), unless
+        it is a safe (exact) realizer, whose score, if any, says nothing about fluency."""
+        if "lm_score" in candidate.meta:
+            return _lm_probability(candidate.meta["lm_score"])
+        if candidate.score is None or self._is_safe(candidate.realizer):
+            return None
+        # A log-probability of 0 is certainty, not the probability 0 it would read as on the 0..1 scale.
+        return 1.0 if candidate.score == 0 else _lm_probability(candidate.score)
+
+    def _is_safe(self, realizer: str) -> bool:
+        if realizer not in self._safe:
+            try:
+                self._safe[realizer] = bool(type(self.context.realizer(realizer)).safe)
+            except Exception:  # noqa: BLE001 - no engine, or a name it does not know: not a safe realizer of it
+                self._safe[realizer] = False
+        return self._safe[realizer]
 
     def _report(self, issues: list[Issue], status: dict[str, str], candidate: Candidate,
                 skipped: bool = False) -> ValidationReport:
@@ -217,7 +242,7 @@ class SpacyValidator(Validator[SpacyValidatorConfig]):
         errors = sum(i.severity == "error" for i in issues)
         warnings = len(issues) - errors
         score = max(0.0, 1.0 - self.config.error_penalty * errors - self.config.warning_penalty * warnings)
-        lm = _lm_probability(candidate.meta.get("lm_score"))
+        lm = self._lm_probability(candidate)
         if lm is not None:
             score = (1 - self.config.lm_weight) * score + self.config.lm_weight * lm
         meta: dict[str, Any] = {
