@@ -37,9 +37,22 @@ class Source:
 
 @dataclass(frozen=True)
 class Example:
-    text: str  # the model's input (facts.query)
+    """One question to the model: about `focus` (or, with none, about additions), given `data` and `text`."""
+
+    focus: FactItem | None
+    data: tuple[FactItem, ...]
+    source_text: str
     label: int  # index into facts.LABELS
     kind: str  # how it was made, for the dev metrics
+
+    @property
+    def text(self) -> str:
+        """The model's input (facts.query)."""
+        return query(self.focus, self.data, self.source_text)
+
+
+def _example(focus: FactItem | None, data: Sequence[FactItem], text: str, label: int, kind: str) -> Example:
+    return Example(focus, tuple(data), text, label, kind)
 
 
 def read_sources(path: Path | str, limit: int | None = None) -> list[Source]:
@@ -103,9 +116,9 @@ class Perturber:
 
     def examples(self, source: Source) -> list[Example]:
         items, text = list(source.items), source.text
-        out = [Example(query(None, items, text), 0, "faithful")]
+        out = [_example(None, items, text, 0, "faithful")]
         for focus in self.rng.sample(items, min(self.faithful_per_pair, len(items))):
-            out.append(Example(query(focus, items, text), 0, "faithful"))
+            out.append(_example(focus, items, text, 0, "faithful"))
         out += self._dropped(items, text) + self._added_to_data(items, text) + self._swapped(items, text)
         if source.annotated is not None:
             out += self._annotated(source)
@@ -116,7 +129,7 @@ class Perturber:
             return []
         gone = self.rng.choice(items)
         rest = [item for item in items if item is not gone]
-        return [Example(query(None, rest, text), 2, "dropped")]
+        return [_example(None, rest, text, 2, "dropped")]
 
     def _added_to_data(self, items: list[FactItem], text: str) -> list[Example]:
         for _ in range(5):
@@ -131,7 +144,7 @@ class Perturber:
                 extra = replace(extra, subject=subject)
             data = items + [extra]
             self.rng.shuffle(data)
-            return [Example(query(extra, data, text), 1, "missing")]
+            return [_example(extra, data, text, 1, "missing")]
         return []
 
     def _swapped(self, items: list[FactItem], text: str) -> list[Example]:
@@ -141,16 +154,16 @@ class Perturber:
         if choices:
             changed = replace(target, value=self.rng.choice(choices))
             data = [changed if item is target else item for item in items]
-            out.append(Example(query(changed, data, text), 3, "wrong value"))
+            out.append(_example(changed, data, text, 3, "wrong value"))
             if self.rng.random() < 0.5:
-                out.append(Example(query(None, data, text), 2, "wrong value (added)"))
+                out.append(_example(None, data, text, 2, "wrong value (added)"))
         relations = [i for i in items if i.subject is not None and i.subject.lower() != i.value.lower()]
         if relations:
             target = self.rng.choice(relations)
             assert target.subject is not None
             swapped = replace(target, subject=target.value, value=target.subject)
             data = [swapped if item is target else item for item in items]
-            out.append(Example(query(swapped, data, text), 3, "swapped relation"))
+            out.append(_example(swapped, data, text, 3, "swapped relation"))
         return out
 
     def _annotated(self, source: Source) -> list[Example]:
@@ -160,11 +173,11 @@ class Perturber:
         out: list[Example] = []
         for item in data:
             if item.predicate not in truth:
-                out.append(Example(query(item, data, source.text), 1, "annotated missing"))
+                out.append(_example(item, data, source.text, 1, "annotated missing"))
             elif truth[item.predicate].lower() != item.value.lower():
-                out.append(Example(query(item, data, source.text), 3, "annotated wrong"))
+                out.append(_example(item, data, source.text, 3, "annotated wrong"))
         if set(truth) - {item.predicate for item in data}:
-            out.append(Example(query(None, data, source.text), 2, "annotated added"))
+            out.append(_example(None, data, source.text, 2, "annotated added"))
         return out
 
 
