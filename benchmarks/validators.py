@@ -76,7 +76,7 @@ def webnlg_perturbed(limit: int | None) -> list[Item]:
         for example in perturber.examples(source):
             if example.kind == "wrong value (added)":
                 continue  # the same data as "wrong value"
-            triples = [[i.subject, i.predicate, i.value] for i in example.data]
+            triples = [{"subject": i.subject, "predicate": i.predicate, "object": i.value} for i in example.data]
             items.append(({"triples": triples}, example.source_text, example.label != 0, example.kind))
     return items
 

@@ -51,6 +51,9 @@ def test_records_become_fact_items() -> None:
     assert [i.linear() for i in items] == ["name = The Eagle", "Aarhus Airport | cityServed | Aarhus", "tags = a",
                                            "tags = b", "price.low = 5"]
     assert items[1].name == "triples"
+    as_mappings = items_from_record({"triples": [{"subject": "Aarhus_Airport", "predicate": "cityServed",
+                                                  "object": "Aarhus"}]})
+    assert [i.linear() for i in as_mappings] == ["Aarhus Airport | cityServed | Aarhus"]
     focus = items[0]
     assert query(focus, items, " The text. ") == "<focus> name = The Eagle <text> The text."
     assert query(None, items[:1], "x").startswith("<focus> <none> <facts> name = The Eagle <text> x")

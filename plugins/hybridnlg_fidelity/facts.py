@@ -46,15 +46,24 @@ def surface(value: Any) -> str:
     return text.replace("_", " ").strip()
 
 
-def _is_triple(value: Any) -> bool:
-    return isinstance(value, (list, tuple)) and len(value) == 3 and all(isinstance(v, (str, int, float)) for v in value)
+_TRIPLE_KEYS = ("subject", "predicate", "object")
+
+
+def _triple(value: Any) -> tuple[Any, Any, Any] | None:
+    """[subject, predicate, object] or {"subject", "predicate", "object"} (WebNLG's two shapes)."""
+    if isinstance(value, Mapping) and set(value) == set(_TRIPLE_KEYS):
+        value = [value[key] for key in _TRIPLE_KEYS]
+    if isinstance(value, (list, tuple)) and len(value) == 3 and all(isinstance(v, (str, int, float)) for v in value):
+        return value[0], value[1], value[2]
+    return None
 
 
 def items_from_value(name: str, value: Any) -> list[FactItem]:
-    """A record field as fact items: a list of [subject, predicate, object] triples, a mapping (one item per
-    key), a list (one item per element), or a single value."""
-    if isinstance(value, (list, tuple)) and value and all(_is_triple(v) for v in value):
-        return [FactItem(surface(p), surface(o), surface(s), name) for s, p, o in value]
+    """A record field as fact items: a list of relations ([subject, predicate, object] or their mapping form), a
+    mapping (one item per key), a list (one item per element), or a single value."""
+    if isinstance(value, (list, tuple)) and value and all(_triple(v) is not None for v in value):
+        triples = [_triple(v) for v in value]
+        return [FactItem(surface(t[1]), surface(t[2]), surface(t[0]), name) for t in triples if t is not None]
     if isinstance(value, Mapping):
         return [item for key, inner in value.items() for item in items_from_value(f"{name}.{key}", inner)]
     if isinstance(value, (list, tuple, set)):
