@@ -300,6 +300,41 @@ def test_rounding_tolerance_is_configurable() -> None:
     assert check(SpacyValidator(SpacyValidator.Config(model="blank"), None), facts, text).passed
 
 
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("The Eagle is a great place to take your family.", "family"),
+        ("The Eagle is a great place for the whole family.", "for the whole family"),
+        ("The Eagle is a place where your kids can play.", "kids"),
+        ("The Eagle is a place for adults.", "adults"),
+    ],
+)
+def test_talking_about_a_yes_no_slot_the_data_lacks_adds_a_fact(validator: SpacyValidator, text: str, span: str) -> None:
+    """Issue 12: a family claim with no familyFriendly in the record was chosen with score 1.00."""
+    report = check(validator, {"name": "The Eagle"}, text)
+    assert [(i.code, i.fact) for i in report.issues] == [("added_fact", "familyFriendly")], report.issues
+    assert spanned(report, "added_fact", text) == [span]
+
+
+def test_talking_about_a_yes_no_slot_with_a_value_is_not_added(validator: SpacyValidator) -> None:
+    text = "The Eagle is a great place to take your family."
+    assert check(validator, {"name": "The Eagle"}, text, context={"familyFriendly": "yes"}).passed  # another segment's
+    report = check(validator, {"name": "The Eagle", "familyFriendly": "no"}, text)
+    assert [(i.code, i.fact) for i in report.issues] == [("missing_fact", "familyFriendly")]
+    off = SpacyValidator(SpacyValidator.Config(model="blank", lexicon_files=[str(E2E_LEXICON)], check_topics=False), None)
+    assert check(off, {"name": "The Eagle"}, text).passed
+
+
+def test_topic_words_come_from_the_lexicon(validator: SpacyValidator) -> None:
+    """The fewest words covering every paraphrase of a yes/no slot; none for slots with other values ("food")."""
+    assert validator.lexicon.topics == {"familyFriendly": frozenset({"family", "kid", "children", "child", "adult"})}
+    v = SpacyValidator(SpacyValidator.Config(model="blank", lexicon={"wifi": {"yes": ["free wifi", "wireless internet"],
+                                                                             "no": ["no wifi", "no internet access"]}}), None)
+    v.load()
+    assert v.lexicon.topics == {"wifi": frozenset({"wifi", "internet"})}
+    assert not check(v, {"name": "The Eagle"}, "The Eagle has fast internet.").passed
+
+
 def test_added_entity(validator: SpacyValidator) -> None:
     text = GOOD_E2E + " John Smith runs it."
     report = check(validator, E2E, text)

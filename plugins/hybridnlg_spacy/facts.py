@@ -42,6 +42,7 @@ class FactSettings:
     entity_labels: frozenset[str]
     flat_tolerance: float
     locales: tuple[str, ...]
+    check_topics: bool = True
 
 
 @dataclass
@@ -134,6 +135,8 @@ class FactChecker:
                 self._string_fact(state, fact)
         self._context_strings(state)
         self._lexicon(state, facts)
+        if self.settings.check_topics:
+            self._topics(state, facts)
         for name, fact in facts.items():
             kind = kinds[name]
             if kind == "date":
@@ -276,6 +279,18 @@ class FactChecker:
             return
         slots = ", ".join(sorted({r.slot for r in readings}))
         state.added(f"{said!r} states {slots}, which is not among the facts", span, fact=readings[0].slot)
+
+    def _topics(self, state: _State, facts: dict[str, Fact]) -> None:
+        """A yes/no slot the record has no value for, talked about in words no paraphrase covers ("a great place to
+        take your family"): an added fact. With a value in the record, the missing or matched value says it all."""
+        for slot in self.lexicon.topics:
+            if slot in facts or not _absent(state.segment.context.get(slot)):
+                continue
+            spans = [span for span in self.lexicon.topic_mentions(slot, state.text) if state.free(span)]
+            if spans:
+                said = state.text[spans[0][0] : spans[0][1]]
+                state.added(f"{said!r} speaks of {slot}, which is not among the facts", spans[0], fact=slot)
+                state.consumed += spans[1:]
 
     # dates, trends, booleans --------------------------------------------------------------------------------------
 

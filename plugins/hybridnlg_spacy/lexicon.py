@@ -17,6 +17,12 @@ LexiconData = dict[str, dict[str, list[str]]]
 _BOOLEAN_KEYS = {"yes": "yes", "true": "yes", "no": "no", "false": "no"}
 _SEPARATORS = re.compile(r"[\s\-‐–—]+")
 _WORD = re.compile(r"\w+")
+_LETTERS = re.compile(r"[^\W\d_]+")
+# Words too light to name what a slot is about ("for the whole family": only "family" does).
+_LIGHT = frozenset(
+    "a an the and or but nor of to in on at for by from with as into onto is are was were be been being has have had "
+    "it its this that these those not no non never very too so all whole only also any some".split()
+)
 
 # A negation right before a matched surface flips a boolean value ("isn't kid friendly", "not a family-friendly pub").
 _NEGATION_BEFORE = re.compile(
@@ -152,6 +158,39 @@ class LexiconMatch:
     negated: bool
 
 
+def word_stem(word: str) -> str:
+    """A word without its plural ending, lower-cased: "families" -> "family", "kids" -> "kid"."""
+    word = word.lower()
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def topic_words(surfaces: Iterable[str], ignore: Iterable[str] = ()) -> frozenset[str]:
+    """The fewest content words (stems) that together occur in every paraphrase: what the slot is about.
+
+    Paraphrases vary the predicate ("friendly", "allowed", "welcome") around a few topic words ("family", "kids",
+    "children"), so a greedy cover picks the topic words first; ties go to the word listed first."""
+    skip = {word_stem(w) for w in ignore}
+    left = [
+        [word_stem(w) for w in _LETTERS.findall(surface_key(s)) if len(w) > 2 and w not in _LIGHT] for s in surfaces
+    ]
+    left = [[w for w in words if w not in skip] for words in left]
+    left = [words for words in left if words]
+    chosen: set[str] = set()
+    while left:
+        counts: dict[str, int] = {}
+        for words in left:
+            for w in dict.fromkeys(words):
+                counts[w] = counts.get(w, 0) + 1
+        best = max(counts, key=lambda w: counts[w])  # the first of equals, in paraphrase order
+        chosen.add(best)
+        left = [words for words in left if best not in words]
+    return frozenset(chosen)
+
+
 class Lexicon:
     """Finds slot values in text: longest paraphrase first, word-bounded, hyphens and spaces interchangeable."""
 
@@ -183,6 +222,14 @@ class Lexicon:
             first = _WORD.search(key)
             self._by_first_word.setdefault(first.group(0) if first else "", []).append(i)
         self._starts = [re.compile(f"(?=({_key_body(key)}))", re.IGNORECASE) for key in self._keys]
+        # For a yes/no slot, naming its topic at all takes a side ("a great place to take your family"); for other
+        # slots a topic word states no value ("serves food", "its prices"), so only yes/no slots get one.
+        topics = {
+            slot: topic_words((s for surfaces in values.values() for s in surfaces), generic)
+            for slot, values in self.data.items()
+            if is_boolean_slot(values)
+        }
+        self.topics: dict[str, frozenset[str]] = {slot: words for slot, words in topics.items() if words}
 
     @property
     def slots(self) -> set[str]:
@@ -227,6 +274,11 @@ class Lexicon:
             out.append(LexiconMatch((start, end), text[start:end], self._readings[self._keys[i]], negated))
             cursor = end
         return out
+
+    def topic_mentions(self, slot: str, text: str) -> list[tuple[int, int]]:
+        """Spans of the words in `text` that name the topic of yes/no `slot` ("family", "kids")."""
+        words = self.topics.get(slot, frozenset())
+        return [m.span() for m in _LETTERS.finditer(text) if word_stem(m.group(0)) in words] if words else []
 
     def resolve(self, reading: Reading, negated: bool) -> Reading:
         """Apply a negation: a negated boolean reading means the opposite value."""

@@ -62,6 +62,11 @@ class SpacyValidatorConfig(ComponentConfig):
         1.0, ge=0, description="Numbers this close to zero count as expressed by 'held steady', 'unchanged', 'flat'."
     )
     check_added_numbers: bool = True
+    check_topics: bool = Field(
+        True,
+        description="A word naming a yes/no lexicon slot's topic ('family', 'kids' for familyFriendly) when the record "
+        "has no value for that slot is an added fact.",
+    )
     check_entities: bool = True
     entity_labels: list[str] = Field(default_factory=lambda: list(DEFAULT_ENTITY_LABELS))
     min_chars: int = Field(2, ge=0)
@@ -130,6 +135,7 @@ class SpacyValidator(Validator[SpacyValidatorConfig]):
             entity_labels=frozenset(self.config.entity_labels),
             flat_tolerance=self.config.flat_tolerance,
             locales=tuple(dict.fromkeys((locale, "en_US", "en_GB"))),
+            check_topics=self.config.check_topics,
         )
         self.facts = FactChecker(self.lexicon, NumberReader(locale), settings)
 
