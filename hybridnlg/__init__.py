@@ -24,6 +24,7 @@ from .hookspecs import hookimpl, hookspec
 from .pipeline.plan import Plan
 from .pipeline.report import CandidateTrace, Report, SegmentResult
 from .pipeline.router import Route
+from .surface import predicate_words, surface_form
 from .text import capitalize_first, join_clauses, sentence, tidy
 from .types import Candidate, Fact, Failure, Issue, RealizeResult, Segment, ValidationReport
 from .yamlfile import read_yaml
@@ -76,9 +77,11 @@ __all__ = [
     "hookspec",
     "inflect_engine",
     "join_clauses",
+    "predicate_words",
     "read_yaml",
     "require",
     "sentence",
+    "surface_form",
     "tidy",
 ]
 

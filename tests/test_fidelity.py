@@ -13,7 +13,7 @@ import pytest
 pytest.importorskip("transformers")
 
 from hybridnlg import Engine
-from hybridnlg_fidelity import LABELS, FactItem, items_from_record, query, surface
+from hybridnlg_fidelity import LABELS, FactItem, items_from_record, query
 from hybridnlg_fidelity.examples import Perturber, Source, make_examples, read_sources
 
 ROWS = [
@@ -35,14 +35,6 @@ def write_csv(path: Path, copies: int = 8) -> Path:
         writer.writerow([ROWS[3][0], ROWS[3][1], "1", "name[Zizzi], eatType[restaurant], food[Chinese], priceRange[cheap]"])
     (path.parent / "README.md").write_text("Toy pairs.\n\nLicence: CC BY-SA 4.0. Source: written for this test.\n")
     return path
-
-
-def test_surface_forms_of_knowledge_graph_values() -> None:
-    assert surface("Aarhus_Airport") == "Aarhus Airport"
-    assert surface('"Aarhus, Denmark"') == "Aarhus, Denmark"
-    assert surface('"52.0"(minutes)') == "52.0 minutes"
-    assert surface('"1963-03-20"^^xsd:date') == "1963-03-20"
-    assert surface(True) == "yes" and surface(3.0) == "3"
 
 
 def test_records_become_fact_items() -> None:

@@ -21,9 +21,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from hybridnlg import surface_form
 from hybridnlg_gpt2.data import parse_mr
 
-from .facts import FactItem, items_from_record, items_from_value, query, surface
+from .facts import FactItem, items_from_record, items_from_value, query
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def _csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def _mr_items(mr: str) -> tuple[FactItem, ...]:
-    return tuple(FactItem(name, surface(value), None, name) for name, value in parse_mr(mr).items())
+    return tuple(FactItem(name, surface_form(value), None, name) for name, value in parse_mr(mr).items())
 
 
 def _from_row(row: dict[str, Any], where: str) -> list[Source]:

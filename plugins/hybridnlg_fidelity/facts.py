@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from hybridnlg import surface_form
+
 LABELS = ("faithful", "missing", "added", "wrong")
 FOCUS, FACTS, TEXT, NONE = "<focus>", "<facts>", "<text>", "<none>"
 SPECIAL_TOKENS = [FOCUS, FACTS, TEXT, NONE]
-_XSD = re.compile(r'^"?(.*?)"?\^\^.*$')
-_PAREN_UNIT = re.compile(r'^"([^"]*)"\s*\(([^)]*)\)$')
 
 
 @dataclass(frozen=True)
@@ -27,23 +26,6 @@ class FactItem:
         if self.subject is None:
             return f"{self.predicate} = {self.value}"
         return f"{self.subject} | {self.predicate} | {self.value}"
-
-
-def surface(value: Any) -> str:
-    """A value as written in text: DBpedia-style `Aarhus_Airport`, quoted literals, `^^xsd` types and booleans
-    become plain words."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    text = str(value).strip()
-    if match := _PAREN_UNIT.match(text):
-        text = f"{match.group(1)} {match.group(2)}"
-    if match := _XSD.match(text):
-        text = match.group(1)
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
-        text = text[1:-1]
-    return text.replace("_", " ").strip()
 
 
 _TRIPLE_KEYS = ("subject", "predicate", "object")
@@ -63,12 +45,13 @@ def items_from_value(name: str, value: Any) -> list[FactItem]:
     mapping (one item per key), a list (one item per element), or a single value."""
     if isinstance(value, (list, tuple)) and value and all(_triple(v) is not None for v in value):
         triples = [_triple(v) for v in value]
-        return [FactItem(surface(t[1]), surface(t[2]), surface(t[0]), name) for t in triples if t is not None]
+        return [FactItem(surface_form(t[1]), surface_form(t[2]), surface_form(t[0]), name)
+                for t in triples if t is not None]
     if isinstance(value, Mapping):
         return [item for key, inner in value.items() for item in items_from_value(f"{name}.{key}", inner)]
     if isinstance(value, (list, tuple, set)):
-        return [FactItem(name, surface(v), None, name) for v in value if v is not None]
-    return [FactItem(name, surface(value), None, name)]
+        return [FactItem(name, surface_form(v), None, name) for v in value if v is not None]
+    return [FactItem(name, surface_form(value), None, name)]
 
 
 def items_from_record(record: Mapping[str, Any]) -> list[FactItem]:

@@ -13,7 +13,7 @@ from babel import numbers as babel_numbers
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
-from hybridnlg import capitalize_first, inflect_engine, sentence
+from hybridnlg import capitalize_first, inflect_engine, predicate_words, sentence, surface_form
 
 from .sandbox import LimitError
 
@@ -180,6 +180,8 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "absolute": absolute,
     "capfirst": capitalize_first,
     "sentence": sentence,
+    "surface": surface_form,
+    "predicate_words": predicate_words,
 }
 
 GLOBALS: dict[str, Callable[..., Any]] = {"choice": choice}
