@@ -61,6 +61,14 @@ class Realizer(Component[ConfigT]):
     safe: ClassVar[bool] = False
     priority: ClassVar[int] = 100
 
+    def accepts(self, segment: Segment) -> str | None:
+        """Why this realizer cannot take `segment` (e.g. a model trained on other facts), or None when it can.
+
+        Called before routing, so it must be cheap and must not need `load()`. A `realizer: auto` segment leaves out
+        a realizer that gives a reason (the route's `skipped` records it); a segment that names the realizer is still
+        given to it. `hybridnlg check` asks with each configured segment's fact names (values None) and warns."""
+        return None
+
     def realize(self, segments: Sequence[Segment]) -> list[RealizeResult]:
         """Return, for each segment in order, a list of candidates or a Failure with the reason."""
         raise NotImplementedError

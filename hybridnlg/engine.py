@@ -18,7 +18,7 @@ from .expressions import Expressions
 from .pipeline.plan import Plan
 from .pipeline.realize import Pipeline
 from .pipeline.report import Report, SegmentResult, error_record
-from .pipeline.router import AUTO, Route, resolve_routing, unknown_realizer
+from .pipeline.router import AUTO, Route, leave_out_unfit, resolve_routing, unfit_notices, unknown_realizer
 from .plugins import ENV_ALLOW_PLUGIN_FILES, PluginSet, build_plugins
 from .types import Segment
 from .verify import VerifyReport, verify_one
@@ -218,6 +218,8 @@ class Engine:
         return refined
 
     def route(self, segment: Segment, forced: str | None = None) -> Route:
+        """The routing policy's route; for a `realizer: auto` segment, without the realizers that say they cannot
+        take it (`Realizer.accepts`; the route's `skipped` says why), whichever policy chose them."""
         available = list(self.realizers)
         if forced is not None:
             if forced not in available:
@@ -227,7 +229,17 @@ class Engine:
                                                context=self.context)
         if route is None:
             raise HybridNLGError(f"no routing policy chose a realizer for segment '{segment.id}'")
-        return route
+        return leave_out_unfit(route, segment, self.accepts)
+
+    def accepts(self, realizer: str, segment: Segment) -> str | None:
+        """Why the realizer cannot take the segment (`Realizer.accepts`, asked without loading it), or None."""
+        component = self.realizers.get(realizer)
+        if component is None:
+            return None
+        try:
+            return component.accepts(segment)
+        except Exception as exc:  # noqa: BLE001 - a broken plugin is left out of `auto`, never stops the render
+            return f"accepts() raised {type(exc).__name__}: {exc}"
 
     def assemble(self, plan: Plan, results: list[SegmentResult]) -> dict[str, str]:
         outputs: dict[str, str] | None = self.hooks.first(
@@ -354,6 +366,7 @@ class Engine:
             notices.append(
                 f"validators: {{}} turns validation off: texts of {', '.join(unchecked)} are published unchecked"
             )
+        notices += unfit_notices(self.config, self.realizers, self.accepts, self.source)
         for where, why in sorted(self._skipped.items()):
             notices.append(f"{self.source}: {where}: ignored, the plugin is unavailable: {why}")
         if any(spec.realizer == AUTO for spec in self.config.segments):
