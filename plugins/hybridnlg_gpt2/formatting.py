@@ -56,6 +56,9 @@ class ModelMeta:
     slot_order: list[str] = field(default_factory=lambda: list(E2E_SLOT_ORDER))
     max_length: int = 256
     version: int = 1
+    # True: the model takes fact names outside `slot_order` (e.g. trained on open-vocabulary relations), so routing
+    # does not compare a segment's fact names with it
+    any_schema: bool = False
 
     @classmethod
     def read(cls, directory: Path) -> ModelMeta | None:

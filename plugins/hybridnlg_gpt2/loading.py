@@ -89,6 +89,13 @@ def resolve(name: str, config_dir: Path | None, context: Context | None = None) 
     raise ModelNotFoundError(f"no model named {name!r}. Tried: " + "; ".join(tried))
 
 
+def read_meta(name: str, config_dir: Path | None, context: Context | None = None) -> ModelMeta | None:
+    """The meta file of the model `load_model` would load, read without loading any weights. None for a hub id
+    (loading reads no meta for those either) or a folder without one; raises as `resolve` does."""
+    source, _ = resolve(name, config_dir, context)
+    return ModelMeta.read(Path(source)) if Path(source).is_dir() else None
+
+
 def pick_device(device: str) -> str:
     import torch
 

@@ -20,9 +20,10 @@ from hybridnlg import (
     Segment,
 )
 
+from .fit import misfit
 from .formatting import DEFAULT_VERBATIM, ModelMeta, restore
 from .generation import Generated, Settings, generate
-from .loading import LoadedModel, ModelNotFoundError, load_model
+from .loading import LoadedModel, ModelNotFoundError, load_model, read_meta
 from .prompts import PromptError, PromptRenderer, data_input
 
 Format = Literal["data", "template-guided", "prompt"]
@@ -70,6 +71,7 @@ class GPT2Realizer(Realizer[GPT2Config]):
         super().__init__(config, context)
         self.model: LoadedModel | None = None
         self.load_error: str | None = None
+        self._meta: tuple[ModelMeta | None, bool] | None = None  # (meta, readable) once model_meta() ran
 
     @property
     def config_dir(self) -> Path:
@@ -92,6 +94,27 @@ class GPT2Realizer(Realizer[GPT2Config]):
             problems.append(f"max_new_tokens ({self.config.max_new_tokens}) must be below the model's context "
                             f"size ({self.model.context_size})")
         return problems
+
+    def model_meta(self) -> tuple[ModelMeta | None, bool]:
+        """The configured model's meta, read from its folder's JSON without loading weights (once), and whether it
+        could be looked for: False for a model that cannot be found or a meta file that cannot be read (loading
+        reports those). The meta is None for a hub id or a folder without a meta file."""
+        if self.model is not None:
+            return self.model.meta, True
+        if self._meta is None:
+            try:
+                self._meta = (read_meta(self.config.model, self.config_dir, self.context), True)
+            except (ModelNotFoundError, HybridNLGError, OSError, ValueError, TypeError):
+                self._meta = (None, False)
+        return self._meta
+
+    def accepts(self, segment: Segment) -> str | None:
+        """Why the model cannot take this segment's facts, judged from its meta file alone (see `fit.misfit`)."""
+        meta, readable = self.model_meta()
+        if not segment.facts or not readable:
+            return None  # realize() says why: no facts to prompt with, or the model cannot be loaded
+        prompt = segment.realizer_options(self.name).get("prompt") or self.config.prompt
+        return misfit(segment.facts, meta, self._format(segment, meta), prompt, self.config.model)
 
     def describe(self) -> dict[str, Any]:
         """Where the model came from and how it runs (for traces and `hybridnlg plugins`)."""
