@@ -71,8 +71,7 @@ def train_fidelity(settings: FidelitySettings, log: Any = print) -> dict[str, An
     labels: dict[str, Any] = {"num_labels": len(LABELS), "id2label": dict(enumerate(LABELS)),
               "label2id": {name: i for i, name in enumerate(LABELS)}}
     if settings.base:  # fine-tune a GPT-2 (a realizer's checkpoint knows the domain's language already)
-        tokenizer, model = _from_base(settings.base, labels)
-        settings.max_length = min(settings.max_length, model.config.n_positions)
+        tokenizer, model = _from_base(settings.base, labels, settings.max_length)
     else:
         tokenizer = _tokenizer([e.text for e in train_set], settings.vocab_size)
         config = GPT2Config(vocab_size=len(tokenizer), n_positions=settings.max_length, n_embd=settings.width,
@@ -115,7 +114,7 @@ def train_fidelity(settings: FidelitySettings, log: Any = print) -> dict[str, An
     return metrics
 
 
-def _from_base(base: str, labels: dict[str, Any]) -> tuple[Any, Any]:
+def _from_base(base: str, labels: dict[str, Any], max_length: int) -> tuple[Any, Any]:
     import torch
     from transformers import AutoTokenizer, GPT2ForSequenceClassification
 
@@ -130,6 +129,13 @@ def _from_base(base: str, labels: dict[str, Any]) -> tuple[Any, Any]:
     model = GPT2ForSequenceClassification.from_pretrained(source, dtype=torch.float32, **labels)
     model.resize_token_embeddings(len(tokenizer))
     model.config.pad_token_id = tokenizer.pad_token_id
+    if max_length > model.config.n_positions:  # longer inputs than the base saw: new positions start as its last one
+        old = model.transformer.wpe.weight.data
+        wpe = torch.nn.Embedding(max_length, old.shape[1])
+        wpe.weight.data[:old.shape[0]] = old
+        wpe.weight.data[old.shape[0]:] = old[-1]
+        model.transformer.wpe = wpe
+        model.config.n_positions = max_length
     return tokenizer, model
 
 
