@@ -1,6 +1,7 @@
 """Template only vs GPT-2 only vs hybrid `auto` on the E2E development set, side by side.
 
     python benchmarks/e2e_hybrid.py [--limit N] [--out benchmarks/out/e2e_hybrid.json]
+    python benchmarks/e2e_hybrid.py --only hybrid --fidelity e2e-fidelity   # with the learned validator too
 
 One record per distinct MR of ../shared/data/e2e/devset.csv with all its references. Per run: BLEU (sacrebleu,
 multi-reference), the validator's fact error rate, an independent lexicon-based slot error rate
@@ -46,6 +47,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "e2e_hybrid.json")
     parser.add_argument("--num-beams", type=int, default=None, help="Override the pack's GPT-2 beams (1: greedy).")
     parser.add_argument("--num-candidates", type=int, default=None, help="Override the pack's n-best.")
+    parser.add_argument("--fidelity", default=None, metavar="MODEL",
+                        help="Add the fidelity validator with this checkpoint (e.g. e2e-fidelity) beside spaCy.")
+    parser.add_argument("--only", default=None, help="Run only the runs whose label contains this (e.g. hybrid).")
     args = parser.parse_args()
     pairs = dev_records(limit=args.limit)
     records = [data for data, _ in pairs]
@@ -55,12 +59,17 @@ def main() -> None:
     for key in ("num_beams", "num_candidates"):
         if getattr(args, key) is not None:
             gpt2[key] = getattr(args, key)
-    engine = Engine(config.model_copy(update={"realizers": {"gpt2": gpt2}}), base)
+    validators = dict(config.validators or {})
+    if args.fidelity:
+        validators["fidelity"] = {"model": args.fidelity}
+    engine = Engine(config.model_copy(update={"realizers": {"gpt2": gpt2}, "validators": validators}), base)
     top = {**gpt2, "num_candidates": 1}
     unchecked = Engine(config.model_copy(update={"validators": {}, "realizers": {"gpt2": top}}), base)
     print(f"gpt2 settings: num_beams={gpt2.get('num_beams', 1)}, num_candidates={gpt2.get('num_candidates', 1)}")
     results = {}
     for label, realizer in [*RUNS.items(), (UNVALIDATED, "gpt2")]:
+        if args.only and args.only not in label:
+            continue
         started = time.perf_counter()
         runner = unchecked if label == UNVALIDATED else engine
         outputs = list(runner.render_many(records, realizer=realizer, errors="record"))
