@@ -46,6 +46,8 @@ def test_records_become_fact_items() -> None:
     as_mappings = items_from_record({"triples": [{"subject": "Aarhus_Airport", "predicate": "cityServed",
                                                   "object": "Aarhus"}]})
     assert [i.linear() for i in as_mappings] == ["Aarhus Airport | cityServed | Aarhus"]
+    one = items_from_record({"triple": {"subject": "Rome", "predicate": "country", "object": "Italy"}})
+    assert [(i.linear(), i.name) for i in one] == [("Rome | country | Italy", "triple")]
     focus = items[0]
     assert query(focus, items, " The text. ") == "<focus> name = The Eagle <text> The text."
     assert query(None, items[:1], "x").startswith("<focus> <none> <facts> name = The Eagle <text> x")

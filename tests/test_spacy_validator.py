@@ -617,3 +617,12 @@ def test_a_long_record_string_never_becomes_a_pattern(validator: SpacyValidator,
     report = check(validator, {"name": "The Eagle", "food": "Chinese"}, "The Eagle serves Chinese food.", {"notes": notes})
     assert report.passed, report.issues
     assert built and max(built) < 1_000
+
+
+def test_a_relation_is_expressed_when_both_its_ends_are_in_written_form(validator: SpacyValidator) -> None:
+    fact = {"triple": {"subject": "Aarhus_Airport", "predicate": "cityServed", "object": '"Aarhus, Denmark"'}}
+    assert check(validator, fact, "Aarhus Airport serves Aarhus, Denmark.").passed
+    report = check(validator, fact, "Aarhus Airport serves the region.")
+    assert "missing_fact" in codes(report)
+    named = check(validator, {"airport": "Aarhus_Airport"}, "Aarhus Airport is an airport.")
+    assert named.passed, named.issues

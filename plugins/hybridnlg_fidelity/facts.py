@@ -48,6 +48,8 @@ def items_from_value(name: str, value: Any) -> list[FactItem]:
         return [FactItem(surface_form(t[1]), surface_form(t[2]), surface_form(t[0]), name)
                 for t in triples if t is not None]
     if isinstance(value, Mapping):
+        if (one := _triple(value)) is not None:
+            return [FactItem(surface_form(one[1]), surface_form(one[2]), surface_form(one[0]), name)]
         return [item for key, inner in value.items() for item in items_from_value(f"{name}.{key}", inner)]
     if isinstance(value, (list, tuple, set)):
         return [FactItem(name, surface_form(v), None, name) for v in value if v is not None]

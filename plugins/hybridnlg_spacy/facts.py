@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from hybridnlg import Fact, Issue, Segment
+from hybridnlg import Fact, Issue, Segment, surface_form
 
 from .dates import as_date, find_date
 from .fluency import DANGLING, VERB_WORDS
@@ -86,6 +86,7 @@ def _absent(value: Any) -> bool:
 
 
 def leaves(value: Any) -> Iterator[Any]:
+    """Every scalar in a value; a string also as it is written when that differs (`Aarhus_Airport`: Aarhus Airport)."""
     if isinstance(value, Mapping):
         for item in value.values():
             yield from leaves(item)
@@ -94,6 +95,15 @@ def leaves(value: Any) -> Iterator[Any]:
             yield from leaves(item)
     else:
         yield value
+        if isinstance(value, str) and (written := surface_form(value)) != value:
+            yield written
+
+
+def relation(value: Any) -> tuple[str, str] | None:
+    """The written subject and object of a `{subject, predicate, object}` fact, else None."""
+    if isinstance(value, Mapping) and {"subject", "predicate", "object"} <= set(value):
+        return surface_form(value["subject"]), surface_form(value["object"])
+    return None
 
 
 @lru_cache(maxsize=4096)
@@ -189,7 +199,8 @@ class FactChecker:
 
     def _string_fact(self, state: _State, fact: Fact) -> None:
         value = str(fact.value)
-        spans = [s for s in find_phrase(state.text, value) if state.free(s)]
+        spans = [s for form in dict.fromkeys((value, surface_form(value))) for s in find_phrase(state.text, form)
+                 if state.free(s)]
         if spans:
             for span in spans:
                 state.express(fact.name, span)
@@ -375,6 +386,12 @@ class FactChecker:
         return set()
 
     def _composite_fact(self, state: _State, fact: Fact, mentions: list[NumberMention]) -> None:
+        if (ends := relation(fact.value)) is not None:  # a relation is expressed when both its ends are
+            spans = [find_phrase(state.text, end) for end in ends]
+            if all(spans):
+                for found in spans:
+                    state.express(fact.name, found[0])
+            return
         for leaf in leaves(fact.value):
             if isinstance(leaf, str) and len(leaf) > 1 and find_phrase(state.text, leaf):
                 state.express(fact.name)
