@@ -130,7 +130,7 @@ def main() -> None:
     parser.add_argument("--set", choices=SETS, required=True)
     parser.add_argument("--limit", type=int, default=None, help="Use only this many pairs (records for e2e-gpt2).")
     parser.add_argument("--fidelity-model", default=None, help="Default: the shipped checkpoint for the set.")
-    parser.add_argument("--threshold", type=float, default=0.5)
+    parser.add_argument("--threshold", type=float, default=0.8)
     parser.add_argument("--disagreements", type=int, default=0, help="Print this many label/validator disagreements.")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()

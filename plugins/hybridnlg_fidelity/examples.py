@@ -105,10 +105,12 @@ def _from_row(row: dict[str, Any], where: str) -> list[Source]:
 class Perturber:
     """Makes labelled examples from sources; values to swap in come from the same sources."""
 
-    def __init__(self, sources: Sequence[Source], seed: int = 0, faithful_per_pair: int = 2) -> None:
+    def __init__(self, sources: Sequence[Source], seed: int = 0, faithful_per_pair: int = 2,
+                 wrong_per_pair: int = 1) -> None:
         self.rng = random.Random(seed)
         self.sources = sources
         self.faithful_per_pair = faithful_per_pair
+        self.wrong_per_pair = wrong_per_pair
         self.values: dict[str, list[str]] = defaultdict(list)
         for source in sources:
             for item in source.items:
@@ -150,13 +152,15 @@ class Perturber:
 
     def _swapped(self, items: list[FactItem], text: str) -> list[Example]:
         out: list[Example] = []
-        target = self.rng.choice(items)
-        choices = [v for v in self.values.get(target.predicate, []) if v != target.value and not _mentions(text, v)]
-        if choices:
+        for target in self.rng.sample(items, min(self.wrong_per_pair, len(items))):
+            choices = [v for v in self.values.get(target.predicate, []) if v != target.value
+                       and not _mentions(text, v)]
+            if not choices:
+                continue
             changed = replace(target, value=self.rng.choice(choices))
             data = [changed if item is target else item for item in items]
             out.append(_example(changed, data, text, 3, "wrong value"))
-            if self.rng.random() < 0.5:
+            if self.rng.random() < 0.5 / self.wrong_per_pair:
                 out.append(_example(None, data, text, 2, "wrong value (added)"))
         relations = [i for i in items if i.subject is not None and i.subject.lower() != i.value.lower()]
         if relations:
@@ -186,6 +190,6 @@ def _mentions(text: str, value: str) -> bool:
     return value.lower() in text.lower()
 
 
-def make_examples(sources: Sequence[Source], seed: int = 0) -> list[Example]:
-    perturber = Perturber(sources, seed)
+def make_examples(sources: Sequence[Source], seed: int = 0, wrong_per_pair: int = 1) -> list[Example]:
+    perturber = Perturber(sources, seed, wrong_per_pair=wrong_per_pair)
     return [example for source in sources for example in perturber.examples(source)]

@@ -6,7 +6,6 @@ import json
 import random
 import re
 import shlex
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ import click
 from .examples import Example, make_examples, read_sources
 from .facts import LABELS, SPECIAL_TOKENS
 from .model import META_FILE, pick_device
+from .model import short_names as fidelity_checkpoints
 
 PAD = "<pad>"
 
@@ -30,6 +30,8 @@ class FidelitySettings:
     max_pairs: int | None = None
     dev_pairs: int = 1500
     base: str | None = None
+    skip_pairs: int = 0
+    wrong_per_pair: int = 1
     layers: int = 4
     width: int = 256
     heads: int = 4
@@ -63,8 +65,10 @@ def train_fidelity(settings: FidelitySettings, log: Any = print) -> dict[str, An
         dev_sources = read_sources(settings.dev)
         rng.shuffle(dev_sources)
         dev_sources = dev_sources[:settings.dev_pairs]
+    sources = sources[settings.skip_pairs:]
     sources = sources[:settings.max_pairs] if settings.max_pairs else sources
-    train_set, dev_set = make_examples(sources, settings.seed), make_examples(dev_sources, settings.seed + 1)
+    train_set = make_examples(sources, settings.seed, settings.wrong_per_pair)
+    dev_set = make_examples(dev_sources, settings.seed + 1)
     log(f"{len(sources)} pairs -> {len(train_set)} examples {dict(Counter(LABELS[e.label] for e in train_set))}; "
         f"dev {len(dev_set)}")
     device = pick_device(settings.device)
@@ -120,7 +124,7 @@ def _from_base(base: str, labels: dict[str, Any], max_length: int) -> tuple[Any,
 
     from hybridnlg_gpt2.loading import short_names
 
-    source = str(short_names().get(base, base))
+    source = str({**fidelity_checkpoints(), **short_names()}.get(base, base))
     tokenizer = AutoTokenizer.from_pretrained(source)
     tokenizer.add_special_tokens({"additional_special_tokens": SPECIAL_TOKENS})
     if tokenizer.pad_token is None:
@@ -196,22 +200,33 @@ def _save(model: Any, tokenizer: Any, settings: FidelitySettings, metrics: dict[
     tokenizer.save_pretrained(out)
     meta = {"labels": list(LABELS), "max_length": settings.max_length, "format": "focus-facts-text", "version": 1}
     (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    hyper = {k: str(v) for k, v in vars(settings).items() if k not in {"credit", "licence"}}
+    hyper = {k: str(v) for k, v in vars(settings).items() if k not in {"credit", "licence", "out"}}
     lines = ["---", f"license: {settings.licence}",
              "library_name: transformers", "pipeline_tag: text-classification", "---",
-             f"# {out.name}: a hybridnlg fidelity checker", "",
-             "A GPT2ForSequenceClassification that reads `<focus> FACT|<none> <facts> FACTS <text> TEXT` and says "
-             "whether the text expresses the focus fact (faithful), leaves it out (missing) or contradicts it "
-             "(wrong); asked with no focus, whether the text says something the facts do not (added). Made by "
-             "`hybridnlg train-fidelity`; used by the `fidelity` validator.", "",
+             f"# {out.resolve().name}: a hybridnlg fidelity checker", "",
+             "A GPT2ForSequenceClassification for the hybridnlg `fidelity` validator. Asked about one fact "
+             "(`<focus> FACT <text> TEXT`) it says whether the text expresses it (faithful), leaves it out (missing) "
+             "or contradicts it (wrong); asked with no focus (`<focus> <none> <facts> FACTS <text> TEXT`), whether "
+             "the text says something the facts do not (added). Made by `hybridnlg train-fidelity`.", "",
              "## Data", "", f"- pairs: `{settings.train}` ({pairs} pairs, {examples} examples with perturbations)",
              f"- dev: `{settings.dev or 'held out from the training pairs'}`", "",
              "## Licence and credit", "", f"Licence of this model: {settings.licence} (the training data's).", "",
              *[f"> {c}\n" for c in settings.credit],
              "## Hyper-parameters", "", "```json", json.dumps(hyper, indent=2), "```", "",
              "## Metrics (dev, perturbed as in training)", "", *[f"- {k}: {v}" for k, v in metrics.items()], "",
-             "## Reproduce", "", "```sh", "hybridnlg train-fidelity " + shlex.join(sys.argv[2:]), "```", ""]
+             "## Reproduce", "", "```sh", command_line(settings), "```", ""]
     (out / "README.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def command_line(settings: FidelitySettings) -> str:
+    """The `hybridnlg train-fidelity` command that makes these settings (for the model card)."""
+    defaults = FidelitySettings(train=settings.train, out=settings.out)
+    words = ["hybridnlg", "train-fidelity", str(settings.train), "--out", str(settings.out)]
+    for name, value in vars(settings).items():
+        if name in {"train", "out", "credit"} or value == getattr(defaults, name) or value is None:
+            continue
+        words += [f"--{name.replace('_', '-')}", str(value)]
+    return shlex.join(words)
 
 
 @click.command("train-fidelity")
@@ -220,9 +235,14 @@ def _save(model: Any, tokenizer: Any, settings: FidelitySettings, metrics: dict[
 @click.option("--dev", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Dev pairs (default: held out from TRAIN).")
 @click.option("--max-pairs", type=int, default=None, help="Use at most this many training pairs.")
+@click.option("--dev-pairs", type=int, default=1500, show_default=True, help="Dev pairs for the metrics.")
+@click.option("--skip-pairs", type=int, default=0, show_default=True,
+              help="Skip this many (shuffled) training pairs: continue a checkpoint (--base) on pairs it has not seen.")
+@click.option("--wrong-per-pair", type=int, default=1, show_default=True,
+              help="Facts of each pair given a wrong value (the hardest kind to learn: raise it to stress it).")
 @click.option("--base", default=None,
-              help="Fine-tune this GPT-2 (a shipped realizer checkpoint such as e2e-small, or a folder) instead of "
-              "training one from scratch.")
+              help="Fine-tune this GPT-2 (a shipped realizer checkpoint such as e2e-small, a fidelity checkpoint to "
+              "continue, or a folder) instead of training one from scratch.")
 @click.option("--layers", type=int, default=4, show_default=True)
 @click.option("--width", type=int, default=256, show_default=True)
 @click.option("--vocab-size", type=int, default=4000, show_default=True)

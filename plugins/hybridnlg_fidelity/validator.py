@@ -21,8 +21,8 @@ class FidelityConfig(ComponentConfig):
                        "train-fidelity`.")
     device: str = Field("auto", description="cpu, cuda, cuda:1 or auto (the GPU when there is one).")
     batch_size: int = Field(64, ge=1, description="Queries per forward pass.")
-    threshold: float = Field(0.5, gt=0, lt=1, description="A fact is missing or wrong, or the text adds one, when "
-                             "the model gives that at least this probability.")
+    threshold: float = Field(0.8, gt=0, lt=1, description="A fact is missing or wrong, or the text adds one, when "
+                             "the model gives `faithful` at most 1 - threshold.")
     check_added: bool = Field(True, description="Also ask whether the text says something the facts do not.")
     severity: Literal["error", "warning"] = Field(
         "error", description="`error`: a finding rejects the candidate (every validator must pass); `warning`: it "
@@ -72,9 +72,11 @@ class FidelityValidator(Validator[FidelityConfig]):
         for focus, probs in answers:
             by_label = dict(zip(labels, probs, strict=True))
             worst = max((label for label in labels if label != "faithful"), key=lambda label: by_label[label])
-            score = min(score, by_label.get("faithful", 0.0))
+            faithful = by_label.get("faithful", 0.0)
+            score = min(score, faithful)
             name = focus.name if focus is not None and focus.name else None
-            found = by_label[worst] >= self.config.threshold
+            # Missing and wrong often share the mass between them: what is not faithful counts, the larger names it.
+            found = 1.0 - faithful >= self.config.threshold
             if name is not None:
                 verdict = {"missing": "missing", "wrong": "wrong"}.get(worst, "wrong") if found else "expressed"
                 if status.get(name) in (None, "expressed"):
@@ -82,8 +84,8 @@ class FidelityValidator(Validator[FidelityConfig]):
             if not found:
                 continue
             what = "the text" if focus is None else f"{focus.linear()!r}"
-            message = (f"{what} is {worst} (fidelity model, p={by_label[worst]:.2f})" if focus is not None
-                       else f"the text says something the facts do not (fidelity model, p={by_label[worst]:.2f})")
+            message = (f"{what} is {worst} (fidelity model, p(not faithful)={1 - faithful:.2f})" if focus is not None
+                       else f"the text says something the facts do not (fidelity model, p={1 - faithful:.2f})")
             code = _CODES["added"] if focus is None else _CODES.get(worst, "wrong_value")
             issues.append(Issue(code, message, fact=name, severity=self.config.severity, category="fact"))
         meta = {"facts": status, "model": self.model.source, "labels": list(LABELS)}
