@@ -169,3 +169,47 @@ def test_train_fidelity_is_a_command_and_the_validator_is_listed() -> None:
     listed = subprocess.run([sys.executable, "-m", "hybridnlg.cli", "plugins"], cwd=ROOT, capture_output=True,
                             text=True, timeout=120)
     assert "fidelity" in listed.stdout, listed.stdout
+
+
+# the shipped checkpoints -------------------------------------------------------------------------------------------
+
+CHECKPOINTS = Path(__file__).resolve().parent.parent / "plugins" / "hybridnlg_fidelity" / "checkpoints"
+
+
+@pytest.mark.parametrize(("name", "licence", "credit"), [
+    ("e2e-fidelity", "license: cc-by-sa-4.0", "Novikova, Dušek and Rieser"),
+    ("webnlg-fidelity", "license: cc-by-nc-sa-4.0", "non-commercial"),
+])
+def test_shipped_checkpoints_have_cards_with_licence_and_credit(name: str, licence: str, credit: str) -> None:
+    card = (CHECKPOINTS / name / "README.md").read_text(encoding="utf-8")
+    assert licence in card and credit in card and "hybridnlg train-fidelity" in card and "dev_accuracy" in card
+    assert (CHECKPOINTS / name / "model.safetensors").stat().st_size < 15 * 2**20
+
+
+def e2e_pack(validators: dict[str, Any]) -> Engine:
+    import yaml
+
+    from tests.conftest import PACKS
+
+    config = yaml.safe_load((PACKS / "e2e" / "config.yaml").read_text())
+    return Engine.from_config({**config, "validators": validators}, config_dir=PACKS / "e2e", entrypoints=False)
+
+
+def test_the_shipped_e2e_checker_passes_a_faithful_text_and_catches_a_missing_fact() -> None:
+    engine = e2e_pack({"fidelity": {"model": "e2e-fidelity"}})
+    record = {"name": "The Eagle", "eatType": "pub", "food": "Chinese", "area": "riverside"}
+    assert engine.verify(record, "The Eagle is a Chinese pub in the riverside area.").passed
+    report = engine.verify(record, "The Eagle is a pub in the riverside area.")
+    assert not report.passed and [(i.code, i.fact) for i in report.issues] == [("missing_fact", "food")]
+    assert report.facts["food"].status == "missing" and report.facts["food"].validator == "fidelity"
+
+
+@pytest.mark.parametrize(("record", "text"), [
+    ({"name": "The Eagle"}, "The Eagle is a great place to take your family."),
+    ({"name": "The Eagle", "eatType": "pub", "food": "Chinese", "area": "riverside"},
+     "The Eagle is a pub providing Chinese food It is located in the riverside."),
+])
+def test_the_issues_two_examples_are_caught_with_both_validators(record: dict[str, Any], text: str) -> None:
+    pytest.importorskip("spacy")
+    engine = e2e_pack({"spacy": {"lexicon_files": ["lexicon.yaml"]}, "fidelity": {"model": "e2e-fidelity"}})
+    assert not engine.verify(record, text).passed
