@@ -338,7 +338,7 @@ def demo(fmt: str) -> None:
     """Render the shipped example packs offline and show which realizer produced each segment."""
     from hybridnlg_packs import PACKS
 
-    for pack in ("e2e", "business"):
+    for pack in ("e2e", "business", "webnlg"):
         config = PACKS / pack / "config.yaml"
         engine = _engine(str(config))
         for notice in engine.notices():

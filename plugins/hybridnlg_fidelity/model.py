@@ -82,9 +82,18 @@ def load(source: str, device: str = "auto", local_files_only: bool = True) -> Fi
         import torch
         from transformers import AutoTokenizer, GPT2ForSequenceClassification
 
-        tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local_files_only)
-        dtype = torch.float16 if device == "cuda" else torch.float32
-        model = GPT2ForSequenceClassification.from_pretrained(source, dtype=dtype, local_files_only=local_files_only)
+        from transformers.utils import logging as hf_logging
+
+        bars = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # a "Loading weights" bar per render
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local_files_only)
+            dtype = torch.float16 if device == "cuda" else torch.float32
+            model = GPT2ForSequenceClassification.from_pretrained(source, dtype=dtype,
+                                                                  local_files_only=local_files_only)
+        finally:
+            if bars:
+                hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
         model.to(device).eval()  # type: ignore[arg-type]
         meta = _meta(Path(source))
         tokenizer.padding_side = "right"
