@@ -81,7 +81,6 @@ def load(source: str, device: str = "auto", local_files_only: bool = True) -> Fi
             return _cache[(source, device)]
         import torch
         from transformers import AutoTokenizer, GPT2ForSequenceClassification
-
         from transformers.utils import logging as hf_logging
 
         bars = hf_logging.is_progress_bar_enabled()
