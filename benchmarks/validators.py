@@ -84,8 +84,7 @@ def webnlg_perturbed(limit: int | None) -> list[Item]:
 SETS: dict[str, tuple[Callable[[int | None], list[Item]], Path, str]] = {
     "e2e-human": (e2e_human, ROOT / "templates" / "e2e" / "config.yaml", "e2e-fidelity"),
     "e2e-gpt2": (e2e_gpt2, ROOT / "templates" / "e2e" / "config.yaml", "e2e-fidelity"),
-    "webnlg-perturbed": (webnlg_perturbed, Path(__file__).resolve().parent / "webnlg_verify.yaml",
-                         "webnlg-fidelity"),
+    "webnlg-perturbed": (webnlg_perturbed, ROOT / "templates" / "webnlg" / "config.yaml", "webnlg-fidelity"),
 }
 
 
@@ -137,7 +136,7 @@ def main() -> None:
     make, config, model = SETS[args.set]
     items = make(args.limit)
     gold = [unfaithful for _, _, unfaithful, _ in items]
-    fidelity = {"model": args.fidelity_model or model, "threshold": args.threshold}
+    fidelity = {"model": args.fidelity_model or model, "threshold": args.threshold, "severity": "error"}
     rows: dict[str, Any] = {"set": args.set, "pairs": len(items), "unfaithful": sum(gold),
                             "kinds": dict(Counter(kind for *_, kind in items))}
     predictions: dict[str, list[bool]] = {}

@@ -626,3 +626,10 @@ def test_a_relation_is_expressed_when_both_its_ends_are_in_written_form(validato
     assert "missing_fact" in codes(report)
     named = check(validator, {"airport": "Aarhus_Airport"}, "Aarhus Airport is an airport.")
     assert named.passed, named.issues
+
+
+def test_a_list_of_relations_is_expressed_only_when_every_one_is(validator: SpacyValidator) -> None:
+    triples = [{"subject": "Rome", "predicate": "country", "object": "Italy"},
+               {"subject": "Rome", "predicate": "leader", "object": "Virginia_Raggi"}]
+    assert check(validator, {"triples": triples}, "Rome is in Italy and led by Virginia Raggi.").passed
+    assert "missing_fact" in codes(check(validator, {"triples": triples}, "Rome is in Italy."))

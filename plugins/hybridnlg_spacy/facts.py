@@ -386,8 +386,9 @@ class FactChecker:
         return set()
 
     def _composite_fact(self, state: _State, fact: Fact, mentions: list[NumberMention]) -> None:
-        if (ends := relation(fact.value)) is not None:  # a relation is expressed when both its ends are
-            spans = [find_phrase(state.text, end) for end in ends]
+        relations = [relation(v) for v in (fact.value if isinstance(fact.value, (list, tuple)) else [fact.value])]
+        if relations and all(r is not None for r in relations):  # expressed when every relation's two ends are
+            spans = [find_phrase(state.text, end) for ends in relations if ends is not None for end in ends]
             if all(spans):
                 for found in spans:
                     state.express(fact.name, found[0])
