@@ -633,3 +633,11 @@ def test_a_list_of_relations_is_expressed_only_when_every_one_is(validator: Spac
                {"subject": "Rome", "predicate": "leader", "object": "Virginia_Raggi"}]
     assert check(validator, {"triples": triples}, "Rome is in Italy and led by Virginia Raggi.").passed
     assert "missing_fact" in codes(check(validator, {"triples": triples}, "Rome is in Italy."))
+
+
+def test_a_relation_may_write_its_number_or_date_in_any_common_form(validator: SpacyValidator) -> None:
+    runway = {"triple": {"subject": "Aarhus_Airport", "predicate": "runwayLength", "object": "2702.0"}}
+    assert check(validator, runway, "Aarhus Airport has a runway that is 2,702 metres long.").passed
+    assert "missing_fact" in codes(check(validator, runway, "Aarhus Airport has a runway that is 2,900 metres long."))
+    born = {"triple": {"subject": "Alan_Bean", "predicate": "birthDate", "object": '"1932-03-15"^^xsd:date'}}
+    assert check(validator, born, "Alan Bean was born on March 15, 1932.").passed

@@ -388,10 +388,10 @@ class FactChecker:
     def _composite_fact(self, state: _State, fact: Fact, mentions: list[NumberMention]) -> None:
         relations = [relation(v) for v in (fact.value if isinstance(fact.value, (list, tuple)) else [fact.value])]
         if relations and all(r is not None for r in relations):  # expressed when every relation's two ends are
-            spans = [find_phrase(state.text, end) for ends in relations if ends is not None for end in ends]
-            if all(spans):
-                for found in spans:
-                    state.express(fact.name, found[0])
+            spans = [self._end(state, end, mentions) for ends in relations if ends is not None for end in ends]
+            if all(span is not None for span in spans):
+                for span in spans:
+                    state.express(fact.name, span)
             return
         for leaf in leaves(fact.value):
             if isinstance(leaf, str) and len(leaf) > 1 and find_phrase(state.text, leaf):
@@ -400,6 +400,18 @@ class FactChecker:
         size = len(fact.value)
         if any(self._agrees(m, size) for m in mentions):
             state.express(fact.name)
+
+    def _end(self, state: _State, end: str, mentions: list[NumberMention]) -> Span | None:
+        """Where a relation's subject or object is written: as a phrase, or a number or a date in any common form
+        ('2702.0' as 2,702 or 2702 metres; '1963-03-20' as March 20, 1963)."""
+        if found := find_phrase(state.text, end):
+            return found[0]
+        if (day := as_date(end)) is not None:
+            return find_date(state.text, day, self.settings.locales)
+        wanted = self.reader.read(end)  # a number, perhaps with its unit ("52.0 minutes")
+        if len(wanted) == 1 and re.fullmatch(r"[\W\d\s]*(?:[^\W\d_]+[\W\s]*){0,2}", end):
+            return next((m.span for m in mentions if self._agrees(m, wanted[0].value)), None)
+        return None
 
     def _added_numbers(self, state: _State, mentions: list[NumberMention]) -> None:
         data = (state.segment.context, state.segment.fact_values())
