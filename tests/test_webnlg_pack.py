@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from hybridnlg import DataError, Engine, TemplateError
+from hybridnlg import DataError, Engine, RealizationError, TemplateError
 from tests.conftest import PACKS
 
 CONFIG = PACKS / "webnlg" / "config.yaml"
@@ -50,3 +50,12 @@ def test_the_pack_uses_the_shipped_webnlg_checker() -> None:
     assert engine.check() == []
     report = engine.verify(RECORD, "Aarhus Airport serves Aarhus, Denmark, and has a runway length of 2702.0.")
     assert "fidelity" in report.validators
+
+
+@pytest.mark.parametrize("record", [{"triples": []}, {}])
+def test_an_empty_triple_list_is_left_out_and_strict_makes_it_an_error(record: dict[str, Any]) -> None:
+    engine = spacy_only()
+    report = engine.render(record)
+    assert report.text == "" and report.left_out == ["fact (`foreach: triples` is absent or empty)"]
+    with pytest.raises(RealizationError, match=r"strict.*foreach: triples"):
+        engine.render(record, strict=True)

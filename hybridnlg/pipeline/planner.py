@@ -76,7 +76,10 @@ class Planner:
         segments: list[Segment] = []
         left_out: list[str] = []
         for spec in self.config.segments:
-            for seg_id, context in _items(spec, record, index):
+            items = _items(spec, record, index)
+            if not items:  # a `foreach` over an absent or empty list: nothing to say, and the report says so
+                left_out.append(f"{spec.id} (`foreach: {spec.foreach}` is absent or empty)")
+            for seg_id, context in items:
                 if spec.when and not self.expressions.evaluate(
                     spec.when, context, where=f"record {index}, segment '{seg_id}', `when`"
                 ):
