@@ -11,6 +11,7 @@ from typing import Any
 from hybridnlg import Context
 
 from .formatting import ModelMeta
+from .quantize import INT8, int8_device_error, quantize_int8
 
 CHECKPOINTS = Path(__file__).parent / "checkpoints"
 
@@ -96,9 +97,13 @@ def read_meta(name: str, config_dir: Path | None, context: Context | None = None
     return ModelMeta.read(Path(source)) if Path(source).is_dir() else None
 
 
-def pick_device(device: str) -> str:
+def pick_device(device: str, dtype: str = "auto") -> str:
     import torch
 
+    if dtype == INT8:  # dynamic int8 quantisation has CPU kernels only
+        if problem := int8_device_error(device):
+            raise ValueError(problem)
+        return "cpu"
     if device != "auto":
         return device
     if torch.cuda.is_available():
@@ -123,9 +128,10 @@ def pick_dtype(dtype: str, device: str) -> str:
 def load_model(name: str, config_dir: Path | None, device: str, dtype: str, local_files_only: bool,
                context: Context | None = None) -> LoadedModel:
     """Load (or reuse) a model and tokenizer; thread-safe, one copy per (source, device, dtype). A `context` confines
-    local folders to its config's folder unless trusted (see `resolve`)."""
+    local folders to its config's folder unless trusted (see `resolve`). `dtype` int8 loads float32 weights and
+    quantises the linear layers dynamically (CPU only; ValueError on another device)."""
     source, tried = resolve(name, config_dir, context)
-    device = pick_device(device)
+    device = pick_device(device, dtype)
     dtype = pick_dtype(dtype, device)
     key = (source, device, dtype)
     with _cache_lock:
@@ -146,7 +152,8 @@ def load_model(name: str, config_dir: Path | None, device: str, dtype: str, loca
                 # The same tanh approximation as one fused kernel instead of several Python-level tensor ops.
                 config.activation_function = "gelu_pytorch_tanh"
             model = AutoModelForCausalLM.from_pretrained(
-                source, config=config, dtype=getattr(torch, dtype), attn_implementation="sdpa",
+                source, config=config, dtype=torch.float32 if dtype == INT8 else getattr(torch, dtype),
+                attn_implementation="sdpa",
                 local_files_only=offline)
         except (OSError, ValueError) as exc:
             where = "the local hub cache only (offline)" if offline else "the Hugging Face hub"
@@ -157,6 +164,8 @@ def load_model(name: str, config_dir: Path | None, device: str, dtype: str, loca
                 hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
         # transformers declares `to` as @wraps(torch.nn.Module.to), which mypy reads as an unbound function
         model.to(device).eval()  # type: ignore[arg-type]
+        if dtype == INT8:
+            model = quantize_int8(model)
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
         tokenizer.padding_side = "left"

@@ -25,6 +25,7 @@ from .formatting import DEFAULT_VERBATIM, ModelMeta, restore
 from .generation import Generated, Settings, generate
 from .loading import LoadedModel, ModelNotFoundError, load_model, read_meta
 from .prompts import PromptError, PromptRenderer, data_input
+from .quantize import INT8, int8_device_error
 
 Format = Literal["data", "template-guided", "prompt"]
 
@@ -32,7 +33,8 @@ Format = Literal["data", "template-guided", "prompt"]
 class GPT2Config(ComponentConfig):
     model: str = Field("e2e-small", description="Shipped short name, local folder (relative to the config) or hub id.")
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
-    dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
+    dtype: Literal["auto", "float32", "float16", "bfloat16", "int8"] = Field(
+        "auto", description="int8: dynamic int8 quantisation of the linear layers, on the CPU only.")
     local_files_only: bool = Field(False, description="Never contact the hub (also when HF_HUB_OFFLINE=1).")
     batch_size: int = Field(64, gt=0)
     num_beams: int = Field(1, gt=0)
@@ -56,6 +58,12 @@ class GPT2Config(ComponentConfig):
         if self.num_candidates > self.num_beams and not self.do_sample:
             raise ValueError(f"num_candidates ({self.num_candidates}) needs num_beams >= {self.num_candidates} "
                              "or do_sample: true")
+        return self
+
+    @model_validator(mode="after")
+    def _int8_runs_on_the_cpu(self) -> GPT2Config:
+        if self.dtype == INT8 and (problem := int8_device_error(self.device)):
+            raise ValueError(problem)
         return self
 
 
