@@ -21,10 +21,11 @@ from .errors import (
     UnknownRealizerError,
 )
 from .hookspecs import hookimpl, hookspec
+from .licence import data_licence
 from .pipeline.plan import Plan
 from .pipeline.report import CandidateTrace, Report, SegmentResult
 from .pipeline.router import Route
-from .surface import predicate_words, surface_form
+from .surface import as_triple, predicate_words, relation_triples, surface_form
 from .text import capitalize_first, join_clauses, sentence, tidy
 from .types import Candidate, Fact, Failure, Issue, RealizeResult, Segment, ValidationReport
 from .yamlfile import read_yaml
@@ -73,6 +74,7 @@ __all__ = [
     "VerifyIssue",
     "VerifyReport",
     "capitalize_first",
+    "data_licence",
     "hookimpl",
     "hookspec",
     "inflect_engine",
@@ -82,6 +84,8 @@ __all__ = [
     "require",
     "sentence",
     "surface_form",
+    "as_triple",
+    "relation_triples",
     "tidy",
 ]
 

@@ -9,6 +9,7 @@ and leave ordinary values ("The Eagle", 42) as they are.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 _TYPED = re.compile(r'^"?(.*?)"?\^\^\S*$', re.DOTALL)
@@ -39,3 +40,24 @@ def predicate_words(name: Any) -> str:
     """`elevationAboveTheSeaLevel` -> 'elevation above the sea level'; `ISBN_number` -> 'ISBN number'."""
     words = _CAMEL.sub(" ", str(name).replace("_", " ")).split()
     return " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in words)
+
+
+Triple = tuple[Any, Any, Any]
+_TRIPLE_KEYS = ("subject", "predicate", "object")
+
+
+def as_triple(value: Any) -> Triple | None:
+    """`[subject, predicate, object]` or `{"subject", "predicate", "object"}` (WebNLG's two shapes), else None."""
+    if isinstance(value, Mapping) and set(value) == set(_TRIPLE_KEYS):
+        value = [value[key] for key in _TRIPLE_KEYS]
+    if isinstance(value, (list, tuple)) and len(value) == 3 and all(isinstance(v, (str, int, float)) for v in value):
+        return value[0], value[1], value[2]
+    return None
+
+
+def relation_triples(value: Any) -> list[Triple] | None:
+    """A fact value that is a non-empty list of relations, as (subject, predicate, object) tuples; else None."""
+    if not isinstance(value, (list, tuple)) or not value:
+        return None
+    triples = [as_triple(item) for item in value]
+    return None if any(t is None for t in triples) else [t for t in triples if t is not None]

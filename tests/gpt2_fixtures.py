@@ -32,15 +32,24 @@ E2E_ROWS = [
 ]
 
 
+E2E_SLOTS = ["name", "eatType", "food", "priceRange", "customerRating", "area", "familyFriendly", "near"]
+
+
+def e2e_meta(**changes: Any) -> Any:
+    """The input scheme `hybridnlg train` reads from E2E data: names copied verbatim, E2E's slot order."""
+    from hybridnlg_gpt2.formatting import ModelMeta
+
+    return ModelMeta(**{"verbatim": ["name", "near"], "slot_order": list(E2E_SLOTS), **changes})
+
+
 def build_tiny_model(folder: Path, *, n_positions: int = 128, seed: int = 0) -> Path:
     """Save a 2-layer, 32-wide GPT-2 with random weights and a BPE tokenizer trained here; return the folder."""
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 
-    from hybridnlg_gpt2.formatting import ModelMeta
     from hybridnlg_gpt2.tokenizer import train_bpe
 
-    meta = ModelMeta(max_length=n_positions)
+    meta = e2e_meta(max_length=n_positions)
     tokenizer = train_bpe(SENTENCES * 5, meta, vocab_size=300)
     eos = tokenizer.convert_tokens_to_ids(meta.eos)
     torch.manual_seed(seed)

@@ -89,11 +89,12 @@ def test_relations_are_swapped_and_joined_to_the_records_subjects() -> None:
 @pytest.fixture(scope="module")
 def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 1-layer fidelity model trained for a few steps here (random start, its own tokenizer)."""
-    from hybridnlg_fidelity.train import FidelitySettings, _licence, train_fidelity
+    from hybridnlg import data_licence
+    from hybridnlg_fidelity.train import FidelitySettings, train_fidelity
 
     folder = tmp_path_factory.mktemp("fidelity")
     data = write_csv(folder / "pairs.csv")
-    licence, credit = _licence(data)
+    licence, credit = data_licence(data)
     settings = FidelitySettings(train=data, out=folder / "cfg" / "fid", dev_pairs=4, layers=1, width=32, heads=2,
                                 vocab_size=400, max_length=96, batch_size=8, threads=1, licence=licence, credit=credit)
     metrics = train_fidelity(settings, log=lambda _: None)

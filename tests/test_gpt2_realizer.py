@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gpt2_fixtures import RECORDS, build_tiny_model, draft_context, segment
+from gpt2_fixtures import RECORDS, build_tiny_model, draft_context, e2e_meta, segment
 from pydantic import ValidationError
 
 from hybridnlg import Candidate, Failure
@@ -14,7 +14,7 @@ from hybridnlg import Candidate, Failure
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from hybridnlg_gpt2.formatting import ModelMeta, linearise, restore
+from hybridnlg_gpt2.formatting import linearise, restore
 from hybridnlg_gpt2.generation import Generated
 from hybridnlg_gpt2.realizer import GPT2Realizer
 
@@ -69,7 +69,7 @@ def test_n_best_returns_num_candidates(model_dir: Path) -> None:
     realizer = make(model_dir)
     realizer.ensure_loaded()
     loaded = realizer.model
-    prompts = [loaded.tokenizer(linearise(r, ModelMeta())[0])["input_ids"] for r in RECORDS[:3]]
+    prompts = [loaded.tokenizer(linearise(r, e2e_meta())[0])["input_ids"] for r in RECORDS[:3]]
     settings = Settings(batch_size=2, max_new_tokens=8, num_beams=4, do_sample=False, temperature=1.0, top_p=1.0,
                         num_return=4, repetition_penalty=1.0, no_repeat_ngram_size=0, seed=0)
     eos = loaded.tokenizer.eos_token_id
@@ -82,7 +82,7 @@ def test_n_best_returns_num_candidates(model_dir: Path) -> None:
 
 
 def test_delexicalised_input_and_restore() -> None:
-    text, mapping = linearise({"near": "Burger King", "food": "Chinese", "name": "The Eagle"}, ModelMeta())
+    text, mapping = linearise({"near": "Burger King", "food": "Chinese", "name": "The Eagle"}, e2e_meta())
     assert text == "name[__name__] food[Chinese] near[__near__] <sep>"
     assert mapping == {"__name__": "The Eagle", "__near__": "Burger King"}
     assert restore("__name__ is near __near__.", mapping) == ("The Eagle is near Burger King.", None)
@@ -226,4 +226,4 @@ def test_prompt_templates_render_within_the_limits(tmp_path: Path) -> None:
     (tmp_path / "p.j2").write_text("{{ 'x'.ljust(10**9) }}")
     renderer = PromptRenderer([tmp_path])
     with pytest.raises(PromptError, match="would build 1,000,000,000"):
-        renderer.render("p.j2", segment(RECORDS[0]), ModelMeta(), ["name"], None)
+        renderer.render("p.j2", segment(RECORDS[0]), e2e_meta(), ["name"], None)

@@ -36,7 +36,7 @@ def test_load_pairs_from_jsonl_and_csv(tmp_path: Path) -> None:
     assert len(load_pairs(write_e2e_csv(tmp_path / "e2e.csv", copies=2))) == 10
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,2\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="expected columns mr,ref or data,text"):
+    with pytest.raises(ValueError, match="expected columns mr,ref, data,text or triples,texts"):
         load_pairs(bad)
 
 
@@ -47,7 +47,7 @@ def test_train_from_scratch_end_to_end_loads_as_realizer(tmp_path: Path) -> None
     pairs = write_e2e_csv(tmp_path / "train.csv")
     out = tmp_path / "models" / "tiny-e2e"
     result = train(TrainSettings(pairs=pairs, base="scratch:tiny", out=out, epochs=2, lr=3e-3, batch_size=4, warmup=2,
-                                 dev=pairs, seed=1, vocab_size=300, quiet=True))
+                                 dev=pairs, seed=1, vocab_size=300, verbatim=["name", "near"], quiet=True))
     assert result.steps == 10 and result.epochs_completed == 2 and result.best_dev_loss is not None
     assert [h["at"] for h in result.history] == ["epoch 1", "epoch 2"]
     meta = json.loads((out / "hybridnlg_meta.json").read_text(encoding="utf-8"))
@@ -56,7 +56,7 @@ def test_train_from_scratch_end_to_end_loads_as_realizer(tmp_path: Path) -> None
     with safe_open(str(out / "model.safetensors"), "pt") as weights:
         assert {weights.get_tensor(key).dtype for key in weights.keys()} == {torch.float16}
     card = (out / "README.md").read_text(encoding="utf-8")
-    assert "best dev loss" in card and "batch_size" in card
+    assert "best dev loss" in card and "batch_size" in card and "license: other" in card  # no data README here
     realizer = GPT2Realizer(GPT2Realizer.Config.model_validate({"model": "models/tiny-e2e", "max_new_tokens": 10,
                                                              "local_files_only": True}),
                             draft_context(tmp_path))
@@ -116,7 +116,7 @@ def test_template_guided_needs_drafts_raises_config_error(tmp_path: Path) -> Non
 def test_a_malformed_pairs_file_is_a_config_error_naming_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("foo,bar\n1,2\n")
-    with pytest.raises(TrainConfigError, match=r"bad.csv.*expected columns mr,ref or data,text") as caught:
+    with pytest.raises(TrainConfigError, match=r"bad.csv.*expected columns mr,ref, data,text or triples,texts") as caught:
         train(TrainSettings(pairs=bad, out=tmp_path / "x", quiet=True))
     assert caught.value.setting == "pairs"
 
@@ -127,7 +127,7 @@ def test_command_options_are_the_settings_fields() -> None:
     assert all(option.default is None for option in options.values())  # defaults come from TrainSettings only
     assert options["lora"].opts == ["--lora"] and options["lora"].secondary_opts == ["--no-lora"]
     assert options["pairs"].required and options["out"].required and not options["dev"].required
-    assert "[default: name,near]" in (options["verbatim"].help or "")
+    assert "default: string slots" in (options["verbatim"].help or "")
     assert "[default: 10]" in (options["epochs"].help or "")
     assert "[default: no-lora]" in (options["lora"].help or "")
     assert isinstance(options["save_dtype"].type, click.Choice)
@@ -167,3 +167,90 @@ def test_train_command_line(tmp_path: Path) -> None:
     card = (out / "README.md").read_text(encoding="utf-8")
     assert "hybridnlg train --pairs" in card and "--verbatim name --vocab-size 300 --max-steps 2" in card
     assert "--no-lora" in card and "--dropout 0.1" in card and "--max-minutes" not in card
+
+
+WEBNLG_ROWS = [
+    {"category": "Airport", "triples": [["Aarhus_Airport", "cityServed", "\"Aarhus, Denmark\""],
+                                        ["Aarhus_Airport", "runwayLength", "2702.0"]],
+     "texts": ["Aarhus Airport serves Aarhus, Denmark and its runway is 2702 long.",
+               "The runway of Aarhus Airport, which serves Aarhus, Denmark, is 2702.0 metres long."]},
+    {"category": "Food", "triples": [["Bakewell_pudding", "region", "Derbyshire_Dales"]],
+     "texts": ["Bakewell pudding comes from the Derbyshire Dales."]},
+    {"category": "Astronaut", "triples": [["Alan_Bean", "birthDate", "\"1932-03-15\"^^xsd:date"],
+                                          ["Alan_Bean", "occupation", "Test_pilot"]],
+     "texts": ["Alan Bean, born on 15 March 1932, was a test pilot."]},
+]
+
+
+def write_webnlg(path: Path, copies: int = 3) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(row) + "\n" for row in WEBNLG_ROWS * copies), encoding="utf-8")
+    (path.parent / "README.md").write_text("# Test triples\n\nSource: made in a test. Licence: CC BY-NC-SA 4.0.\n",
+                                           encoding="utf-8")
+    return path
+
+
+def test_webnlg_entries_load_as_they_are_one_pair_per_text(tmp_path: Path) -> None:
+    pairs = load_pairs(write_webnlg(tmp_path / "train.jsonl", copies=1))
+    assert len(pairs) == 4 and [p.category for p in pairs] == ["Airport", "Airport", "Food", "Astronaut"]
+    assert pairs[0].data == {"triples": [
+        {"subject": "Aarhus_Airport", "predicate": "cityServed", "object": "\"Aarhus, Denmark\""},
+        {"subject": "Aarhus_Airport", "predicate": "runwayLength", "object": "2702.0"}]}
+    assert len(load_pairs(tmp_path / "train.jsonl", hold_out=frozenset({"Food"}))) == 3
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"triples": [["a", "b"]], "texts": ["x"]}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad.jsonl:1: 'triples' must be a non-empty list"):
+        load_pairs(bad)
+
+
+def test_relations_get_one_optional_placeholder_per_entity() -> None:
+    from hybridnlg_gpt2.formatting import ModelMeta, delexicalise_text, linearise, restore
+
+    meta = ModelMeta(slot_order=["triples"], max_entities=4)
+    data = {"triples": [{"subject": "Alan_Bean", "predicate": "birthDate", "object": "\"1932-03-15\"^^xsd:date"},
+                        {"subject": "Alan_Bean", "predicate": "occupation", "object": "Test_pilot"}]}
+    source, mapping = linearise(data, meta)
+    assert source == ("<e> __ENT1__ Alan Bean <e> __ENT2__ 1932-03-15 <e> __ENT3__ Test pilot "
+                      "triples[<t> __ENT1__ | birth date | __ENT2__ <t> __ENT1__ | occupation | __ENT3__] <sep>")
+    assert mapping == {"__ENT1__": "Alan Bean", "__ENT2__": "1932-03-15", "__ENT3__": "Test pilot"}
+    # the subject is one entity however often it occurs; whole words only; a paraphrased date is left as written
+    assert delexicalise_text("Alan Bean (born 15 March 1932) was a test pilot. Alan Beans.", mapping) == \
+        "__ENT1__ (born 15 March 1932) was a __ENT3__. Alan Beans."
+    # entity placeholders are optional: the paraphrased date is for the validator to judge
+    assert restore("__ENT1__ was born on 15 March 1932.", mapping) == ("Alan Bean was born on 15 March 1932.", None)
+    assert restore("__ENT9__ flew.", mapping)[1] == "leftover placeholder __ENT9__"
+
+
+def test_train_reads_the_scheme_from_webnlg_data(tmp_path: Path) -> None:
+    out = tmp_path / "models" / "tiny-webnlg"
+    result = train(TrainSettings(pairs=write_webnlg(tmp_path / "data" / "train.jsonl"), base="scratch:tiny", out=out,
+                                 epochs=1, batch_size=4, warmup=1, vocab_size=5000, hold_out=["Food"], device="cpu",
+                                 quiet=True))
+    assert result.steps == 3  # 2 Airport + 1 Astronaut texts, 3 copies: 9 pairs in 3 batches of 4 (Food held out)
+    meta = json.loads((out / "hybridnlg_meta.json").read_text(encoding="utf-8"))
+    assert meta["slot_order"] == ["triples"] and meta["verbatim"] == [] and meta["max_entities"] == 3
+    assert 32 <= meta["max_length"] <= 256 and meta["max_length"] % 32 == 0  # read from the data, not a constant
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "license: cc-by-nc-sa-4.0" in card and "Source: made in a test" in card and "Food" in card
+    assert '"vocab_size": 5000' not in card  # the card says the vocabulary BPE built, not the one asked for
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(out)
+    assert len(tokenizer("__ENT3__")["input_ids"]) == 1 and len(tokenizer("<t>")["input_ids"]) == 1
+    realizer = GPT2Realizer(GPT2Realizer.Config.model_validate({"model": "models/tiny-webnlg", "max_new_tokens": 8,
+                                                             "local_files_only": True}), draft_context(tmp_path))
+    relation_segment = segment({"facts": WEBNLG_ROWS[0]["triples"]}, verbatim=())
+    assert realizer.accepts(relation_segment) is None  # relation lists fit, whatever the fact is called
+    assert "does not know name" in (realizer.accepts(segment(RECORDS[0])) or "")
+    [result_] = realizer.realize([relation_segment])
+    assert isinstance(result_, (list, Failure))
+
+
+def test_asking_for_a_gpu_that_is_not_there_is_a_config_error(tmp_path: Path) -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    with pytest.raises(TrainConfigError, match="device: cuda was asked for, but torch sees no GPU"):
+        train(TrainSettings(pairs=write_webnlg(tmp_path / "train.jsonl"), out=tmp_path / "m", device="cuda",
+                            quiet=True))

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from hybridnlg import surface_form
+from hybridnlg import as_triple, relation_triples, surface_form
 
 LABELS = ("faithful", "missing", "added", "wrong")
 FOCUS, FACTS, TEXT, NONE = "<focus>", "<facts>", "<text>", "<none>"
@@ -28,27 +28,13 @@ class FactItem:
         return f"{self.subject} | {self.predicate} | {self.value}"
 
 
-_TRIPLE_KEYS = ("subject", "predicate", "object")
-
-
-def _triple(value: Any) -> tuple[Any, Any, Any] | None:
-    """[subject, predicate, object] or {"subject", "predicate", "object"} (WebNLG's two shapes)."""
-    if isinstance(value, Mapping) and set(value) == set(_TRIPLE_KEYS):
-        value = [value[key] for key in _TRIPLE_KEYS]
-    if isinstance(value, (list, tuple)) and len(value) == 3 and all(isinstance(v, (str, int, float)) for v in value):
-        return value[0], value[1], value[2]
-    return None
-
-
 def items_from_value(name: str, value: Any) -> list[FactItem]:
     """A record field as fact items: a list of relations ([subject, predicate, object] or their mapping form), a
     mapping (one item per key), a list (one item per element), or a single value."""
-    if isinstance(value, (list, tuple)) and value and all(_triple(v) is not None for v in value):
-        triples = [_triple(v) for v in value]
-        return [FactItem(surface_form(t[1]), surface_form(t[2]), surface_form(t[0]), name)
-                for t in triples if t is not None]
+    if (triples := relation_triples(value)) is not None:
+        return [FactItem(surface_form(t[1]), surface_form(t[2]), surface_form(t[0]), name) for t in triples]
     if isinstance(value, Mapping):
-        if (one := _triple(value)) is not None:
+        if (one := as_triple(value)) is not None:
             return [FactItem(surface_form(one[1]), surface_form(one[2]), surface_form(one[0]), name)]
         return [item for key, inner in value.items() for item in items_from_value(f"{name}.{key}", inner)]
     if isinstance(value, (list, tuple, set)):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import shlex
 import time
 from collections import Counter
@@ -13,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import click
+
+from hybridnlg import data_licence
 
 from .examples import Example, make_examples, read_sources
 from .facts import LABELS, SPECIAL_TOKENS
@@ -258,20 +259,8 @@ def command_line(settings: FidelitySettings) -> str:
 def train_fidelity_command(train: Path, out: Path, **options: Any) -> None:
     """Train a fidelity checker on TRAIN (E2E CSV, WebNLG JSONL, or JSONL of {"data", "text"}) and its
     perturbations (dropped, added and swapped facts)."""
-    licence, credit = _licence(train)
+    licence, credit = data_licence(train)
     settings = FidelitySettings(train=train, out=out, licence=options.pop("licence") or licence, credit=credit,
                                 **options)
     metrics = train_fidelity(settings, log=lambda line: click.echo(line, err=True))
     click.echo(json.dumps(metrics, indent=2))
-
-
-def _licence(train: Path) -> tuple[str, list[str]]:
-    """The licence id (`cc-by-sa-4.0`) and the source/licence paragraphs of the data's README beside it."""
-    readme = train.parent / "README.md"
-    if not readme.is_file():
-        return "other", ["See the training data's licence; a model trained on it may have to credit it."]
-    paragraphs = [" ".join(p.split()) for p in readme.read_text(encoding="utf-8", errors="replace").split("\n\n")]
-    credit = [p for p in paragraphs if re.search(r"\b(Licen[cs]e|Source)", p)]
-    match = re.search(r"CC BY((?:-NC)?(?:-SA)?(?:-ND)?) (\d\.\d)", " ".join(credit))
-    licence = f"cc-by{match.group(1).lower()}-{match.group(2)}" if match else "other"
-    return licence, credit

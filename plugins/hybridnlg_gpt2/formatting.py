@@ -9,15 +9,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hybridnlg import predicate_words, relation_triples, surface_form
+
 META_FILE = "hybridnlg_meta.json"
 EOS = "<|endoftext|>"
 SEPARATOR = "<sep>"
 DRAFT_MARKER = "<draft>"
+ENTITY_MARKER = "<e>"
+TRIPLE_MARKER = "<t>"
 PLACEHOLDER_PATTERN = re.compile(r"__([A-Za-z0-9]+)__")
-DEFAULT_VERBATIM = ("name", "near")
-E2E_SLOT_ORDER = (
-    "name", "eatType", "food", "priceRange", "customerRating", "area", "familyFriendly", "near",
-)
+# Entities of relation facts: one placeholder each, optional in the output (a date or a number may be paraphrased)
+ENTITY_PLACEHOLDER = re.compile(r"__ENT[0-9]+__")
 
 
 def camel_case(slot: str) -> str:
@@ -30,6 +32,10 @@ def camel_case(slot: str) -> str:
 
 def placeholder(slot: str) -> str:
     return f"__{re.sub(r'[^A-Za-z0-9]', '', slot)}__"
+
+
+def entity_placeholder(number: int) -> str:
+    return f"__ENT{number}__"
 
 
 def value_text(value: Any) -> str:
@@ -46,19 +52,24 @@ class ModelMeta:
     """Written next to a trained model so the realizer formats inputs exactly as training did."""
 
     format: str = "data"
-    verbatim: list[str] = field(default_factory=lambda: list(DEFAULT_VERBATIM))
+    verbatim: list[str] = field(default_factory=list)
     placeholder: str = "__{slot}__"
     separator: str = SEPARATOR
     draft_marker: str = DRAFT_MARKER
     eos: str = EOS
     fact_pattern: str = "{slot}[{value}]"
     fact_joiner: str = " "
-    slot_order: list[str] = field(default_factory=lambda: list(E2E_SLOT_ORDER))
+    slot_order: list[str] = field(default_factory=list)
     max_length: int = 256
     version: int = 1
     # True: the model takes fact names outside `slot_order` (e.g. trained on open-vocabulary relations), so routing
     # does not compare a segment's fact names with it
     any_schema: bool = False
+    # Relation facts (lists of subject/predicate/object): an entity table, one placeholder per distinct entity
+    # (`__ENT1__`...), then the triples; `max_entities` placeholders exist in the tokenizer
+    entity_marker: str = ENTITY_MARKER
+    triple_marker: str = TRIPLE_MARKER
+    max_entities: int = 0
 
     @classmethod
     def read(cls, directory: Path) -> ModelMeta | None:
@@ -79,12 +90,36 @@ def ordered_slots(data: Mapping[str, Any], slot_order: Iterable[str]) -> list[st
     return sorted(data, key=lambda slot: (order.get(slot, len(order)), list(data).index(slot)))
 
 
+def written_variants(value: str) -> list[str]:
+    """How a value may be written in a text: as given, without a trailing parenthetical, 25.0 as 25."""
+    variants = [value, re.sub(r"\s*\([^)]*\)$", "", value), re.sub(r"^(-?\d+)\.0\b", r"\1", value)]
+    return [v for v in dict.fromkeys(variants) if v.strip()]
+
+
 def delexicalise_text(text: str, mapping: Mapping[str, str]) -> str:
-    """Replace each verbatim value (longest first, case-insensitive) by its placeholder."""
-    for token, value in sorted(mapping.items(), key=lambda item: -len(item[1])):
-        if value:
-            text = re.sub(re.escape(value), token, text, flags=re.IGNORECASE)
+    """Replace each value (its written variants, longest first, case-insensitive, whole words) by its placeholder."""
+    pairs = [(token, variant) for token, value in mapping.items() for variant in written_variants(value)]
+    for token, variant in sorted(pairs, key=lambda item: -len(item[1])):
+        text = re.sub(r"(?<!\w)" + re.escape(variant) + r"(?!\w)", token, text, flags=re.IGNORECASE)
     return text
+
+
+class _Entities:
+    """The distinct entities of a record's relations, numbered in order of first appearance."""
+
+    def __init__(self) -> None:
+        self.tokens: dict[str, str] = {}
+
+    def token(self, value: Any) -> str:
+        written = surface_form(value)
+        if written not in self.tokens:
+            self.tokens[written] = entity_placeholder(len(self.tokens) + 1)
+        return self.tokens[written]
+
+
+def _relations(triples: list[tuple[Any, Any, Any]], entities: _Entities, meta: ModelMeta) -> str:
+    return " ".join(f"{meta.triple_marker} {entities.token(s)} | {predicate_words(p)} | {entities.token(o)}"
+                    for s, p, o in triples)
 
 
 def linearise(
@@ -93,30 +128,42 @@ def linearise(
     verbatim: Iterable[str] | None = None,
     draft: str | None = None,
 ) -> tuple[str, dict[str, str]]:
-    """The model input for one record (ending with the separator) and its placeholder -> value map."""
+    """The model input for one record (ending with the separator) and its placeholder -> value map.
+
+    Relation facts (when the model was trained on them) become `<t> __ENT1__ | predicate words | __ENT2__`, after an
+    entity table `<e> __ENT1__ Aarhus Airport` that shows each entity's written form, so that the model can copy the
+    placeholder or paraphrase the value (a date, a number)."""
     verbatim_slots = set(meta.verbatim if verbatim is None else verbatim)
     mapping: dict[str, str] = {}
     parts: list[str] = []
+    entities = _Entities()
     for slot in ordered_slots(data, meta.slot_order):
+        triples = relation_triples(data[slot]) if meta.max_entities else None
+        if triples is not None:
+            parts.append(meta.fact_pattern.format(slot=slot, value=_relations(triples, entities, meta)))
+            continue
         value = value_text(data[slot])
         if slot in verbatim_slots:
             token = placeholder(slot)
             mapping[token] = value
             value = token
         parts.append(meta.fact_pattern.format(slot=slot, value=value))
-    text = meta.fact_joiner.join(parts)
+    table = [f"{meta.entity_marker} {token} {written}" for written, token in entities.tokens.items()]
+    mapping.update({token: written for written, token in entities.tokens.items()})
+    text = meta.fact_joiner.join(table + parts)
     if draft is not None:
         text = f"{text} {meta.draft_marker} {delexicalise_text(draft, mapping)}"
     return f"{text} {meta.separator}", mapping
 
 
 def restore(text: str, mapping: Mapping[str, str]) -> tuple[str | None, str | None]:
-    """Put verbatim values back. Returns (text, None) or (None, why it was rejected)."""
+    """Put verbatim values back. Returns (text, None) or (None, why it was rejected). Every verbatim slot's
+    placeholder must be there; an entity placeholder may be missing (the validator judges the paraphrase)."""
     found = set(PLACEHOLDER_PATTERN.findall(text))
     unknown = sorted(f"__{name}__" for name in found if f"__{name}__" not in mapping)
     if unknown:
         return None, f"leftover placeholder {', '.join(unknown)}"
-    missing = sorted(token for token in mapping if token not in text)
+    missing = sorted(token for token in mapping if token not in text and not ENTITY_PLACEHOLDER.fullmatch(token))
     if missing:
         return None, f"missing placeholder {', '.join(missing)}"
     for token, value in mapping.items():

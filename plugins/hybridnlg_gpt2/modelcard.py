@@ -6,23 +6,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-E2E_CREDIT = """\
-Trained on the E2E NLG restaurant data. Licence of the data and of this model: CC BY-SA 4.0.
-
-- Jekaterina Novikova, Ondřej Dušek and Verena Rieser (2017). *The E2E Dataset: New Challenges for End-to-End
-  Generation.* SIGDIAL 2017.
-- Ondřej Dušek, David M. Howcroft and Verena Rieser (2019). *Semantic Noise Matters for Neural Natural Language
-  Generation.* INLG 2019 (the cleaned E2E data).
-"""
-
 
 def write_model_card(out: Path, *, title: str, data: dict[str, Any], hyper: dict[str, Any],
-                     metrics: dict[str, Any], command: str | None = None) -> None:
-    """Write README.md: data, licence and credit, hyper-parameters, dev metrics, how it was made."""
-    is_e2e = any("e2e" in str(value).lower() for value in data.values())
+                     metrics: dict[str, Any], licence: tuple[str, list[str]], command: str | None = None) -> None:
+    """Write README.md: data, licence and credit (`data_licence` of the training file), hyper-parameters, dev
+    metrics, how it was made."""
+    licence_id, credit = licence
     lines = [
         "---",
-        f"license: {'cc-by-sa-4.0' if is_e2e else 'other'}",
+        f"license: {licence_id}",
         "library_name: transformers",
         "pipeline_tag: text-generation",
         "---",
@@ -36,8 +28,9 @@ def write_model_card(out: Path, *, title: str, data: dict[str, Any], hyper: dict
         *[f"- {key}: `{value}`" for key, value in data.items()],
         "",
     ]
-    if is_e2e:
-        lines += ["## Licence and credit", "", E2E_CREDIT]
+    lines += ["## Licence and credit", "",
+              f"This model is derived from its training data and carries the data's licence ({licence_id}).", "",
+              *[f"> {paragraph}\n" for paragraph in credit]]
     lines += ["## Hyper-parameters", "", "```json", json.dumps(hyper, indent=2, default=str), "```", ""]
     lines += ["## Metrics", "", *[f"- {key}: {value}" for key, value in metrics.items()], ""]
     if command:

@@ -18,10 +18,11 @@ from hybridnlg import (
     Realizer,
     RealizeResult,
     Segment,
+    relation_triples,
 )
 
 from .fit import misfit
-from .formatting import DEFAULT_VERBATIM, ModelMeta, restore
+from .formatting import ModelMeta, restore
 from .generation import Generated, Settings, generate
 from .loading import LoadedModel, ModelNotFoundError, load_model, read_meta
 from .prompts import PromptError, PromptRenderer, data_input
@@ -49,7 +50,8 @@ class GPT2Config(ComponentConfig):
     format: Format | None = Field(None, description="Default input format; default: the model's trained format.")
     prompt: str | None = Field(None, description="Prompt template (format: prompt), relative to the config folder.")
     prompt_stop: str = Field("\n", description="Prompt format: the text is cut at the first occurrence.")
-    verbatim: list[str] = Field(default_factory=lambda: list(DEFAULT_VERBATIM))
+    verbatim: list[str] | None = Field(
+        None, description="Slots replaced by placeholders; default: the model's (its hybridnlg_meta.json).")
     truncation: Literal["left", "error"] = "left"
     draft_realizer: str = Field("template", description="Realizer whose text is the draft of template-guided input.")
 
@@ -122,7 +124,10 @@ class GPT2Realizer(Realizer[GPT2Config]):
         if not segment.facts or not readable:
             return None  # realize() says why: no facts to prompt with, or the model cannot be loaded
         prompt = segment.realizer_options(self.name).get("prompt") or self.config.prompt
-        return misfit(segment.facts, meta, self._format(segment, meta), prompt, self.config.model)
+        # a model trained on relation facts takes any relation list, whatever the fact's name
+        names = [name for name, fact in segment.facts.items()
+                 if not (meta is not None and meta.max_entities and relation_triples(fact.value) is not None)]
+        return misfit(names, meta, self._format(segment, meta), prompt, self.config.model)
 
     def describe(self) -> dict[str, Any]:
         """Where the model came from and how it runs (for traces and `hybridnlg plugins`)."""
@@ -180,6 +185,7 @@ class GPT2Realizer(Realizer[GPT2Config]):
         # prompt files: beside the config, each inside it (links followed); a trusted engine also looks in the cwd
         folders = [self.config_dir, Path.cwd()] if self.context.trusted else [self.config_dir]
         renderer = PromptRenderer(folders, lambda path, folder: self.context.resolve(path, "prompt", within=folder))
+        verbatim = meta.verbatim if self.config.verbatim is None else self.config.verbatim
         inputs: list[tuple[str, dict[str, str], str] | Failure] = []
         for index, (segment, fmt) in enumerate(zip(segments, formats, strict=True)):
             draft = drafts.get(index)
@@ -194,11 +200,11 @@ class GPT2Realizer(Realizer[GPT2Config]):
                                           "realizers.gpt2.prompt)"))
                     continue
                 try:
-                    inputs.append((*renderer.render(template, segment, meta, self.config.verbatim, draft), fmt))
+                    inputs.append((*renderer.render(template, segment, meta, verbatim, draft), fmt))
                 except PromptError as exc:
                     inputs.append(Failure(str(exc)))
             elif fmt in {"data", "template-guided"}:
-                inputs.append((*data_input(segment, meta, self.config.verbatim, draft), fmt))
+                inputs.append((*data_input(segment, meta, verbatim, draft), fmt))
             else:
                 inputs.append(Failure(f"unknown format {fmt!r}; use data, template-guided or prompt"))
         return inputs

@@ -21,9 +21,12 @@ import click
 from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 
+from hybridnlg import data_licence
+
 from .data import Pair, load_pairs
 from .formatting import ModelMeta, delexicalise_text, linearise
 from .modelcard import write_model_card
+from .schema import context_length, infer_verbatim, max_entities
 from .train_batches import Encoded, batches, encode
 from .train_loop import EpochLoop, Schedule, TrainResult, linear_schedule
 from .train_settings import LIBRARY_ONLY, SCRATCH_SIZES, TrainConfigError, TrainSettings
@@ -53,18 +56,21 @@ def train(settings: TrainSettings) -> TrainResult:
     rng = _seed(settings)
     data = _load_data(settings)
     meta = _model_meta(settings, data.train)
-    model, tokenizer = _build_model(settings, _tokenizer_texts(data.train, meta), meta)
+    device = _device(settings)
+    model, tokenizer = _build_model(settings, _tokenizer_texts(data.train, meta), meta, console)
+    model.to(device)
     train_set, dev_set = _encode_sets(settings, data, tokenizer, meta, rng)
     dev_batches = batches(dev_set, settings.batch_size * 2, rng, shuffle=False)
     parameters = sum(p.numel() for p in model.parameters())
     console.print(f"train pairs {len(train_set)}, dev pairs {len(dev_set)}, vocab {len(tokenizer)}, "
-                  f"parameters {parameters / 1e6:.2f}M")
-    loop = EpochLoop(settings, model, tokenizer.pad_token_id, train_set, dev_batches, rng,
+                  f"parameters {parameters / 1e6:.2f}M, max length {meta.max_length}, device {device}")
+    loop = EpochLoop(settings, model, tokenizer.pad_token_id, device, train_set, dev_batches, rng,
                      _build_schedule(settings, model, len(train_set), started), console,
                      lambda: _save(model, tokenizer, meta, settings), started)
     result = loop.run()
     result.minutes = round((time.monotonic() - started) / 60, 2)
-    _write_card(settings, result, data, dev_used=len(dev_set), hyper=_hyper(settings, len(tokenizer), parameters))
+    hyper = _hyper(settings, meta, len(tokenizer), parameters, device)
+    _write_card(settings, result, data, dev_used=len(dev_set), hyper=hyper, meta=meta)
     _report(console, result)
     return result
 
@@ -87,15 +93,25 @@ def _seed(settings: TrainSettings) -> random.Random:
     return random.Random(settings.seed)
 
 
-def _pairs(source: Path | list[Pair] | None) -> list[Pair]:
+def _device(settings: TrainSettings) -> str:
+    import torch
+
+    if settings.device == "cuda" and not torch.cuda.is_available():
+        raise TrainConfigError("device", "cuda was asked for, but torch sees no GPU; use --device cpu or auto")
+    return "cuda" if settings.device == "cuda" or (settings.device == "auto" and torch.cuda.is_available()) else "cpu"
+
+
+def _pairs(source: Path | list[Pair] | None, hold_out: frozenset[str]) -> list[Pair]:
     if source is None:
         return []
-    return load_pairs(source) if isinstance(source, Path) else list(source)
+    pairs = load_pairs(source, hold_out=hold_out) if isinstance(source, Path) else list(source)
+    return [pair for pair in pairs if pair.category not in hold_out]
 
 
 def _load_data(settings: TrainSettings) -> _Data:
+    hold_out = frozenset(settings.hold_out)
     try:
-        data = _Data(_pairs(settings.pairs), _pairs(settings.dev))
+        data = _Data(_pairs(settings.pairs, hold_out), _pairs(settings.dev, hold_out))
     except ValueError as exc:  # a malformed pairs file: its message names the file and line
         raise TrainConfigError("pairs", str(exc)) from None
     if settings.format == "template-guided" and any(pair.draft is None for pair in data.train):
@@ -104,12 +120,14 @@ def _load_data(settings: TrainSettings) -> _Data:
 
 
 def _model_meta(settings: TrainSettings, train_pairs: list[Pair]) -> ModelMeta:
-    """The input format, with slots ordered as they first appear in the training data."""
+    """The input format read from the data: slots ordered as they first appear, verbatim slots (unless given),
+    the entity placeholders relation facts need. `max_length` is fitted once the tokenizer exists."""
     slot_order: list[str] = []
     for pair in train_pairs:
         slot_order += [slot for slot in pair.data if slot not in slot_order]
-    return ModelMeta(format=settings.format, verbatim=list(settings.verbatim), slot_order=slot_order,
-                     max_length=settings.max_length)
+    verbatim = infer_verbatim(train_pairs) if settings.verbatim is None else list(settings.verbatim)
+    return ModelMeta(format=settings.format, verbatim=verbatim, slot_order=slot_order,
+                     max_length=settings.max_length or 0, max_entities=max_entities(train_pairs))
 
 
 def _tokenizer_texts(train_pairs: list[Pair], meta: ModelMeta) -> list[str]:
@@ -121,12 +139,17 @@ def _tokenizer_texts(train_pairs: list[Pair], meta: ModelMeta) -> list[str]:
     return texts
 
 
-def _build_model(settings: TrainSettings, tokenizer_texts: list[str], meta: ModelMeta) -> tuple[Any, Any]:
+def _build_model(settings: TrainSettings, tokenizer_texts: list[str], meta: ModelMeta,
+                 console: Console) -> tuple[Any, Any]:
     """A fresh GPT-2 with a BPE tokenizer trained on the texts, or the pretrained base (with LoRA if asked)."""
     size = settings.scratch_size
     if size is not None:
-        return _scratch_model(size, tokenizer_texts, meta, settings.vocab_size, settings.dropout)
-    model, tokenizer = _pretrained_model(settings.base, meta, settings.dropout)
+        model, tokenizer = _scratch_model(size, tokenizer_texts, meta, settings.vocab_size, settings.dropout)
+        if len(tokenizer) < settings.vocab_size:
+            console.print(f"note: asked for a vocabulary of {settings.vocab_size}; the training texts give "
+                          f"{len(tokenizer)} (BPE merges need pairs seen at least twice)")
+        return model, tokenizer
+    model, tokenizer = _pretrained_model(settings.base, tokenizer_texts, meta, settings.dropout)
     if settings.lora:
         model = _with_lora(model, settings.lora_r, settings.dropout)
     return model, tokenizer
@@ -139,6 +162,8 @@ def _scratch_model(size: str, tokenizer_texts: list[str], meta: ModelMeta, vocab
     from .tokenizer import train_bpe
 
     tokenizer = train_bpe(tokenizer_texts, meta, vocab_size)
+    if not meta.max_length:
+        meta.max_length = context_length(tokenizer, tokenizer_texts)
     eos = tokenizer.convert_tokens_to_ids(meta.eos)
     architecture: dict[str, Any] = dict(SCRATCH_SIZES[size])
     config = GPT2Config(vocab_size=len(tokenizer), n_positions=meta.max_length, bos_token_id=eos,
@@ -147,7 +172,7 @@ def _scratch_model(size: str, tokenizer_texts: list[str], meta: ModelMeta, vocab
     return GPT2LMHeadModel(config), tokenizer
 
 
-def _pretrained_model(base: str, meta: ModelMeta, dropout: float) -> tuple[Any, Any]:
+def _pretrained_model(base: str, tokenizer_texts: list[str], meta: ModelMeta, dropout: float) -> tuple[Any, Any]:
     """The base model with the tokenizer extended by the special tokens; cuts meta.max_length to its positions."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -157,7 +182,8 @@ def _pretrained_model(base: str, meta: ModelMeta, dropout: float) -> tuple[Any, 
     model = AutoModelForCausalLM.from_pretrained(base, resid_pdrop=dropout, embd_pdrop=dropout, attn_pdrop=dropout)
     model.resize_token_embeddings(len(tokenizer))
     model.config.pad_token_id = tokenizer.pad_token_id
-    meta.max_length = min(meta.max_length, int(getattr(model.config, "n_positions", meta.max_length)))
+    positions = int(getattr(model.config, "n_positions", 1024))
+    meta.max_length = min(meta.max_length or context_length(tokenizer, tokenizer_texts), positions)
     return model, tokenizer
 
 
@@ -207,14 +233,16 @@ def _save(model: Any, tokenizer: Any, meta: ModelMeta, settings: TrainSettings) 
     meta.write(settings.out)
 
 
-def _hyper(settings: TrainSettings, vocab_size: int, parameters: int) -> dict[str, Any]:
+def _hyper(settings: TrainSettings, meta: ModelMeta, vocab_size: int, parameters: int,
+           device: str) -> dict[str, Any]:
     """The model card's hyper-parameters."""
     hyper = {"base": settings.base, "format": settings.format, "epochs": settings.epochs, "lr": settings.lr,
              "batch_size": settings.batch_size, "warmup": settings.warmup, "lora": settings.lora,
              "seed": settings.seed, "max_minutes": settings.max_minutes, "vocab_size": vocab_size,
-             "max_length": settings.max_length, "dropout": settings.dropout, "weight_decay": settings.weight_decay,
+             "max_length": meta.max_length, "dropout": settings.dropout, "weight_decay": settings.weight_decay,
              "grad_clip": settings.grad_clip, "patience": settings.patience, "parameters": parameters,
-             "save_dtype": settings.save_dtype, "verbatim": list(settings.verbatim)}
+             "save_dtype": settings.save_dtype, "verbatim": meta.verbatim, "hold_out": settings.hold_out,
+             "device": device}
     if settings.scratch_size is not None:
         hyper["architecture"] = SCRATCH_SIZES[settings.scratch_size]
     return hyper
@@ -225,7 +253,7 @@ def _source_name(source: Path | list[Pair] | None, pairs: list[Pair]) -> str:
 
 
 def _write_card(settings: TrainSettings, result: TrainResult, data: _Data, *, dev_used: int,
-                hyper: dict[str, Any]) -> None:
+                hyper: dict[str, Any], meta: ModelMeta) -> None:
     best = None if result.best_dev_loss is None else round(result.best_dev_loss, 4)
     history = "; ".join(f"{h['at']}: {h['dev_loss']}" for h in result.history) if dev_used else "no dev set"
     metrics = {"best dev loss (target tokens, delexicalised)": best, "steps": result.steps,
@@ -233,9 +261,14 @@ def _write_card(settings: TrainSettings, result: TrainResult, data: _Data, *, de
                "dev loss history": history}
     card_data = {"train": _source_name(settings.pairs, data.train), "dev": _source_name(settings.dev, data.dev),
                  "train pairs": len(data.train), "dev pairs used for loss": dev_used,
-                 "delexicalised slots": ", ".join(settings.verbatim)}
+                 "delexicalised slots": ", ".join(meta.verbatim) or "none",
+                 "entity placeholders (relation facts)": meta.max_entities}
+    if settings.hold_out:
+        card_data["categories held out"] = ", ".join(settings.hold_out)
+    licence = data_licence(settings.pairs) if isinstance(settings.pairs, Path) else ("other", [
+        "Trained on pairs given in memory; see their source's licence."])
     write_model_card(settings.out, title=f"hybridnlg GPT-2 realizer: {settings.out.name}", data=card_data,
-                     hyper=hyper, metrics=metrics, command=settings.command)
+                     hyper=hyper, metrics=metrics, licence=licence, command=settings.command)
 
 
 def _report(console: Console, result: TrainResult) -> None:

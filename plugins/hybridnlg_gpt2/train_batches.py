@@ -51,8 +51,8 @@ def batches(examples: list[Encoded], batch_size: int, rng: random.Random, shuffl
     return result
 
 
-def collate(batch: list[Encoded], pad_id: int) -> dict[str, Any]:
-    """Right-padded input ids, labels (-100 on padding) and attention mask."""
+def collate(batch: list[Encoded], pad_id: int, device: str = "cpu") -> dict[str, Any]:
+    """Right-padded input ids, labels (-100 on padding) and attention mask, on `device`."""
     import torch
 
     width = max(len(example.ids) for example in batch)
@@ -63,10 +63,10 @@ def collate(batch: list[Encoded], pad_id: int) -> dict[str, Any]:
         ids[row, : len(example.ids)] = torch.tensor(example.ids)
         labels[row, : len(example.labels)] = torch.tensor(example.labels)
         mask[row, : len(example.ids)] = 1
-    return {"input_ids": ids, "labels": labels, "attention_mask": mask}
+    return {"input_ids": ids.to(device), "labels": labels.to(device), "attention_mask": mask.to(device)}
 
 
-def dev_loss(model: Any, dev_batches: list[list[Encoded]], pad_id: int) -> float:
+def dev_loss(model: Any, dev_batches: list[list[Encoded]], pad_id: int, device: str = "cpu") -> float:
     """Mean loss per target token over the dev batches (model left in training mode)."""
     import torch
 
@@ -74,7 +74,7 @@ def dev_loss(model: Any, dev_batches: list[list[Encoded]], pad_id: int) -> float
     total, count = 0.0, 0
     with torch.no_grad():
         for batch in dev_batches:
-            inputs = collate(batch, pad_id)
+            inputs = collate(batch, pad_id, device)
             tokens = int((inputs["labels"][:, 1:] != -100).sum())
             total += float(model(**inputs).loss) * tokens
             count += tokens

@@ -62,6 +62,7 @@ class EpochLoop:
     settings: TrainSettings
     model: Any
     pad_id: int
+    device: str
     train_set: list[Encoded]
     dev_batches: list[list[Encoded]]
     rng: random.Random
@@ -127,7 +128,7 @@ class EpochLoop:
     def _step(self, batch: list[Encoded]) -> None:
         import torch
 
-        inputs = collate(batch, self.pad_id)
+        inputs = collate(batch, self.pad_id, self.device)
         loss = self.model(**inputs).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.settings.grad_clip)
@@ -166,7 +167,7 @@ class EpochLoop:
     def _evaluate(self, label: str) -> bool:
         """Dev loss now; saves when best. Returns True when early stopping should stop training."""
         began = time.monotonic()
-        loss = dev_loss(self.model, self.dev_batches, self.pad_id) if self.dev_batches else float("nan")
+        loss = dev_loss(self.model, self.dev_batches, self.pad_id, self.device) if self.dev_batches else float("nan")
         self.eval_seconds = time.monotonic() - began
         self.eval_total += self.eval_seconds
         self.result.history.append({"at": label, "step": self.result.steps, "dev_loss": round(loss, 4),

@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from hybridnlg import ConfigError
 
 from .data import Pair
-from .formatting import DEFAULT_VERBATIM
 
 SCRATCH_SIZES: dict[str, dict[str, int]] = {
     "tiny": {"n_layer": 2, "n_embd": 64, "n_head": 2},
@@ -54,16 +53,25 @@ class TrainSettings(BaseModel):
     dev: Path | list[Pair] | None = Field(default=None, description="Dev pairs for loss.")
     max_minutes: float | None = Field(default=None, gt=0, description="Time budget; the LR schedule is fitted to it.")
     seed: int = Field(default=42, description="Seed of Python's and torch's random generators.")
-    verbatim: list[str] = Field(
-        default=list(DEFAULT_VERBATIM),
-        description="Slots replaced by placeholders (comma-separated on the command line).")
+    verbatim: list[str] | None = Field(
+        default=None,
+        description="Slots replaced by placeholders (comma-separated on the command line); default: string slots "
+                    "with many distinct values that the texts copy verbatim (read from the data).")
     vocab_size: int = Field(default=2000, ge=1, description="BPE vocabulary (scratch only).")
     max_steps: int | None = Field(default=None, ge=1, description="Stop after this many optimisation steps.")
     threads: int | None = Field(default=None, ge=1, description="torch CPU threads.")
     save_dtype: Literal["float16", "bfloat16", "float32"] = Field(
         default="float16", description="dtype of the saved weights.")
-    max_length: int = Field(
-        default=160, ge=2, description="Longest input + text, in tokens (cut to the base model's limit).")
+    max_length: int | None = Field(
+        default=None, ge=2,
+        description="Longest input + text, in tokens (cut to the base model's limit); default: the longest "
+                    "training pair, plus room.")
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        default="auto", description="Where to train: auto takes the GPU when there is one.")
+    hold_out: list[str] = Field(
+        default=[],
+        description="Categories left out of training and dev (WebNLG's `category`; comma-separated), to measure "
+                    "unseen domains.")
     dropout: float = Field(
         default=0.1, ge=0, lt=1, description="Dropout of residual, embedding, attention and LoRA layers.")
     weight_decay: float = Field(default=0.01, ge=0, description="AdamW weight decay.")
@@ -104,7 +112,7 @@ class TrainSettings(BaseModel):
             raise ValueError("lora adapts a pretrained model; it makes no sense with a scratch base")
         return value
 
-    @field_validator("verbatim", mode="before")
+    @field_validator("verbatim", "hold_out", mode="before")
     @classmethod
     def _split_verbatim(cls, value: Any) -> Any:
         if isinstance(value, str):
