@@ -153,6 +153,10 @@ class EngineConfig(Strict):
     timeouts: dict[str, float] = Field(
         default_factory=dict, description="Seconds a realizer or validator (by name) may take per batch call."
     )
+    redact: list[str] = Field(
+        default_factory=list, description="Record fields (a key name at any depth, or a data path) whose values are "
+        "masked in traces, notes and logs; the text still says them."
+    )
 
     @field_validator("segments")
     @classmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
 from typing import Any, Literal, TypeVar, overload
@@ -20,6 +20,7 @@ from .pipeline.realize import Pipeline
 from .pipeline.report import Report, SegmentResult, error_record
 from .pipeline.router import AUTO, Route, leave_out_unfit, resolve_routing, unfit_notices, unknown_realizer
 from .plugins import ENV_ALLOW_PLUGIN_FILES, PluginSet, build_plugins
+from .redact import Redactor
 from .types import Segment
 from .verify import VerifyReport, verify_one
 
@@ -254,14 +255,21 @@ class Engine:
 
     def run_window(
         self, records: list[tuple[int, Any]], *, format: str | None = None, realizer: str | None = None,
-        strict: bool | None = None,
+        strict: bool | None = None, redact: Sequence[str] = (),
     ) -> list[Report | HybridNLGError]:
         """Render a window of (index, record) pairs together: every realizer and validator is called once.
 
         Returns a Report or the error of that record, in input order; one bad record never affects another.
         `strict` (default: the config's) makes a segment published flagged, dropped or left out for lack of data
-        the record's error."""
-        return self.pipeline.run(records, format=format, forced=realizer, strict=strict)
+        the record's error. The values of the config's `redact` fields and of `redact` are masked in each report's
+        trace and notes (hybridnlg/redact.py)."""
+        outcomes = self.pipeline.run(records, format=format, forced=realizer, strict=strict)
+        fields = [*self.config.redact, *redact]
+        if fields:
+            for (_, record), outcome in zip(records, outcomes, strict=True):
+                if isinstance(outcome, Report):
+                    outcome.redactor = Redactor.for_record(record, fields)
+        return outcomes
 
     def render(self, record: dict[str, Any], *, format: str | None = None, realizer: str | None = None,
                strict: bool | None = None) -> Report:

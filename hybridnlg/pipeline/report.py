@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import HybridNLGError
+from ..redact import Redactor
 from ..types import Candidate, Segment, ValidationReport
 from .router import Route
 
@@ -84,6 +85,10 @@ class Report:
     title: str | None = None
     notes: list[str] = field(default_factory=list)
     left_out: list[str] = field(default_factory=list)
+    redactor: Redactor | None = field(default=None, repr=False, compare=False)  # masks the trace, never the text
+
+    def _masked(self, data: Any) -> Any:
+        return self.redactor.data(data) if self.redactor is not None else data
 
     @property
     def flagged(self) -> list[str]:
@@ -116,21 +121,22 @@ class Report:
             "index": self.record_index,
             "text": self.outputs["text"],
             "title": self.title,
-            "segments": [result.to_dict() for result in self.segments],
-            "notes": list(self.notes),
-            "left_out": list(self.left_out),
+            "segments": self._masked([result.to_dict() for result in self.segments]),
+            "notes": self._masked(list(self.notes)),
+            "left_out": self._masked(list(self.left_out)),
         }
 
     def to_output(self, trace: bool = False) -> dict[str, Any]:
         """The JSON answer of batches and the server: text (plain text for format json), notes, and the trace
         (always for format json, where the trace is the answer itself, not a JSON string inside it)."""
         text = self.plain_text if self.format == "json" else self.text
-        data: dict[str, Any] = {"index": self.record_index, "text": text, "format": self.format, "notes": self.notes}
+        data: dict[str, Any] = {"index": self.record_index, "text": text, "format": self.format,
+                                "notes": self._masked(self.notes)}
         for key in ("flagged", "dropped", "left_out"):
             if getattr(self, key):
-                data[key] = getattr(self, key)
+                data[key] = self._masked(getattr(self, key))
         if trace or self.format == "json":
-            data["segments"] = [result.to_dict() for result in self.segments]
+            data["segments"] = self._masked([result.to_dict() for result in self.segments])
         return data
 
     def __str__(self) -> str:
