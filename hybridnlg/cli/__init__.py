@@ -102,14 +102,27 @@ def cli() -> None:
 @click.option("--realizer", default=None, help="Force every segment to this realizer (for comparison).")
 @click.option("--strict", is_flag=True, default=None,
               help="Fail when a segment is published flagged, dropped or left out for lack of data.")
+@click.option("--standalone", is_flag=True,
+              help="HTML: a complete document (doctype, charset, a small stylesheet) instead of a fragment.")
+@click.option("--explain", is_flag=True,
+              help="HTML: add the trace view (per segment: candidates, validation issues, the decision, the facts "
+                   "highlighted); implies --standalone.")
 @trust_options
 def render(config: str, data: str, fmt: str | None, out: str | None, seed: int | None, realizer: str | None,
-           strict: bool | None) -> None:
+           strict: bool | None, standalone: bool, explain: bool) -> None:
     """Render one JSON record."""
     engine = _engine(config, seed)
+    if (standalone or explain) and (fmt or engine.config.output.format) != "html":
+        raise click.UsageError("--standalone and --explain need HTML output: add --format html")
     report = engine.render(_read_json(data), format=fmt, realizer=realizer, strict=strict)
     for problem in report.problems():
         err.print(f"[yellow]![/] {escape(problem)}", highlight=False)
+    if standalone or explain:
+        from ..pipeline.trace_html import standalone_document, trace_view
+
+        trace = trace_view(report.to_dict()["segments"]) if explain else None
+        _write(standalone_document(report.text, report.title, trace, lang=engine.config.locale), out)
+        return
     _write(report.text, out)
 
 
