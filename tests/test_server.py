@@ -152,3 +152,26 @@ def test_a_poisoned_request_gathered_with_good_ones_harms_none_of_them() -> None
     assert gatherer.stats.largest > 1  # they did share windows
     assert [o.text for i, o in enumerate(outcomes) if i != 3] == [f"N{i} costs {20 + i}." for i in range(8) if i != 3]
     assert "cannot evaluate `price > 10`: TypeError" in str(outcomes[3])
+
+
+def test_gpt2_metrics_come_from_the_trace_and_the_models_are_warmed(server: tuple[str, Any]) -> None:
+    base, _ = server
+    for _ in range(1200):  # the fixture's server warms up in the background: GPT-2, spaCy, the pack's record.json
+        status, ready = call(base, "/health/ready")
+        if status == 200:
+            break
+        time.sleep(0.05)
+    assert ready["status"] == "ready" and {"realizer:gpt2", "validator:spacy"} <= set(ready["load_seconds"])
+    assert ready["sample_record"].endswith("record.json") and ready["problems"] == []
+    assert call(base, "/render", {"record": RECORD})[0] == 200
+    with urllib.request.urlopen(base + "/metrics", timeout=60) as response:
+        text = response.read().decode()
+    from prometheus_client.parser import text_string_to_metric_families
+
+    found = {(s.name, tuple(sorted(s.labels.items()))): s.value
+             for family in text_string_to_metric_families(text) for s in family.samples}
+    assert found[("hybridnlg_generated_tokens_total", (("realizer", "gpt2"),))] > 0
+    assert found[("hybridnlg_realizer_batch_segments_count", (("realizer", "gpt2"),))] >= 1
+    assert found[("hybridnlg_window_generated_tokens_per_second_count", (("realizer", "gpt2"),))] >= 1
+    assert found[("hybridnlg_model_load_seconds", (("kind", "validator"), ("name", "spacy")))] > 0
+    assert ("hybridnlg_model_load_seconds", (("kind", "realizer"), ("name", "gpt2"))) in found  # the fixture loaded it

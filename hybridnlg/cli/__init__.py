@@ -316,6 +316,54 @@ def init(domain: str, parent: str) -> None:
               f"  hybridnlg render {folder}/config.yaml {folder}/record.json")
 
 
+def _serve_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The limits, access control and observability options of `serve` (hybridnlg/runtime/settings.py)."""
+    options = [
+        click.option("--api-keys-file", type=click.Path(dir_okay=False),
+                     help="Bearer API keys, one per line (also: $HYBRIDNLG_API_KEYS, comma-separated). With keys, "
+                          "every request but /health* and /metrics needs `Authorization: Bearer KEY`."),
+        click.option("--protect-health", is_flag=True, help="/health, /health/live and /health/ready need a key too."),
+        click.option("--protect-metrics", is_flag=True, help="/metrics needs a key too."),
+        click.option("--max-records", type=click.IntRange(1), default=10_000, show_default=True,
+                     help="Most records per /batch and items per /verify list (more: 413)."),
+        click.option("--timeout-s", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+                     help="A /render, /batch or /verify request unanswered after this gets 504."),
+        click.option("--max-concurrency", type=click.IntRange(1), default=256, show_default=True,
+                     help="Work requests in flight at once; more get 429 with Retry-After."),
+        click.option("--log-json", is_flag=True, help="One JSON log line per request on stderr (request id, "
+                                                      "endpoint, status, ms); no uvicorn access log."),
+        click.option("--redact", "redact", multiple=True, metavar="FIELD",
+                     help="Mask this record field's values in traces and logs (repeat; adds to the config's redact)."),
+        click.option("--no-warmup", is_flag=True, help="Do not load the models before /health/ready says ready."),
+        click.option("--sample-record", type=click.Path(dir_okay=False),
+                     help="Record rendered at warm-up (default: record.json beside the config, if any)."),
+        click.option("--drain-s", type=click.FloatRange(min=0), default=30.0, show_default=True,
+                     help="On shutdown, how long in-flight requests and windows may take to finish."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _ray_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+                     help="local: one uvicorn process; ray: a Ray Serve deployment with autoscaling replicas."),
+        click.option("--ray-address", help="Join this Ray cluster (`auto`, `ray://HEAD:10001`); default: a local one."),
+        click.option("--min-replicas", type=click.IntRange(0), default=1, show_default=True),
+        click.option("--max-replicas", type=click.IntRange(1), default=4, show_default=True),
+        click.option("--target-ongoing-requests", type=click.FloatRange(min=0, min_open=True), default=8.0,
+                     show_default=True, help="Requests in flight per replica the autoscaler aims at."),
+        click.option("--num-gpus", type=click.FloatRange(min=0), default=0.0, show_default=True,
+                     help="GPUs per replica (one engine, one model per replica)."),
+        click.option("--num-cpus", type=click.FloatRange(min=0), default=1.0, show_default=True,
+                     help="CPUs per replica."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @cli.command()
 @click.argument("config", type=click.Path(dir_okay=False))
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -325,16 +373,44 @@ def init(domain: str, parent: str) -> None:
 @click.option("--max-window", type=int, default=64, show_default=True, help="Most requests rendered together.")
 @click.option("--max-body-bytes", type=int, default=1_000_000, show_default=True,
               help="Larger request bodies are refused with 413 before they are read.")
+@_serve_options
+@_ray_options
 @trust_options
-def serve(config: str, host: str, port: int, wait_ms: float, max_window: int, max_body_bytes: int) -> None:
-    """Serve POST /render, POST /batch, POST /verify, GET /health, GET /plugins (OpenAPI at /docs) over one shared
-    engine."""
+def serve(config: str, host: str, port: int, wait_ms: float, max_window: int, max_body_bytes: int,
+          api_keys_file: str | None, protect_health: bool, protect_metrics: bool, max_records: int, timeout_s: float,
+          max_concurrency: int, log_json: bool, redact: tuple[str, ...], no_warmup: bool, sample_record: str | None,
+          drain_s: float, engine: str, ray_address: str | None, min_replicas: int, max_replicas: int,
+          target_ongoing_requests: float, num_gpus: float, num_cpus: float) -> None:
+    """Serve POST /render, POST /batch, POST /verify, GET /health(/live, /ready), GET /metrics, GET /plugins (OpenAPI
+    at /docs) over one shared engine, or over autoscaling Ray Serve replicas with --engine ray."""
+    from pydantic import SecretStr
+
+    from ..runtime.auth import load_api_keys
+    from ..runtime.settings import ServeSettings
+
+    keys = load_api_keys(api_keys_file)
+    settings = ServeSettings(
+        wait_s=wait_ms / 1000, max_window=max_window, max_body_bytes=max_body_bytes, max_records=max_records,
+        timeout_s=timeout_s, max_concurrency=max_concurrency, api_keys=tuple(SecretStr(k) for k in keys),
+        protect_health=protect_health, protect_metrics=protect_metrics, log_json=log_json, redact=redact,
+        warmup=not no_warmup, sample_record=sample_record, drain_s=drain_s)
+    err.print(f"API keys: {len(keys)} configured" if keys else
+              "[yellow]warning:[/] no API keys ($HYBRIDNLG_API_KEYS or --api-keys-file): the service is open",
+              highlight=False)
+    if engine == "ray":
+        from ..runtime.ray_serve import RayScaling, serve_on_ray
+
+        scaling = RayScaling(min_replicas=min_replicas, max_replicas=max_replicas,
+                             target_ongoing_requests=target_ongoing_requests, num_gpus=num_gpus, num_cpus=num_cpus)
+        serve_on_ray(config, settings, scaling, host=host, port=port, address=ray_address)
+        return
     import uvicorn
 
     from ..runtime.server import create_app
 
-    app = create_app(_engine(config), wait_s=wait_ms / 1000, max_window=max_window, max_body_bytes=max_body_bytes)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    app = create_app(_engine(config), settings)
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=not log_json,
+                timeout_graceful_shutdown=int(drain_s) or None)
 
 
 @cli.command()
