@@ -137,16 +137,17 @@ def test_playground_renders_a_record_in_chromium(served: str) -> None:
             page.select_option("#sample", "1")
             assert json.loads(page.input_value("#record")) == {"name": "Cotto", "food": "Thai"}
             page.click("#render")
-            page.wait_for_selector("#trace section.trace")
+            page.wait_for_selector("#input[data-state=done]")
             assert page.inner_text("#document h1") == "About Cotto"
             assert page.inner_text("#document p") == "Cotto serves Thai food."
+            assert page.locator("#trace section.trace details.segment").count() == 1
             assert page.locator("#trace tr.chosen mark.fact").all_text_contents() == ["Cotto", "Thai"]
             assert page.locator("#trace mark.issue").first.inner_text() == "BAD"
 
             page.fill("#record", json.dumps({"name": HOSTILE, "food": "Thai"}))
             page.select_option("#realizer", "template")
             page.click("#render")
-            page.wait_for_function("document.querySelector('#document p').textContent.includes('onerror')")
+            page.wait_for_selector("#input[data-state=done]")
             assert HOSTILE in page.inner_text("#document p")  # shown as text, never parsed as markup
             assert page.locator("#document img, #document script, #trace img").count() == 0
             assert page.evaluate("window.__xss") is None
@@ -154,7 +155,7 @@ def test_playground_renders_a_record_in_chromium(served: str) -> None:
 
             page.fill("#record", "[1, 2]")
             page.click("#render")
-            page.wait_for_selector("#status.error")
+            page.wait_for_selector("#input[data-state=error]")
             assert "JSON object" in page.inner_text("#status")
         finally:
             browser.close()
