@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import math
 import os
 import sys
 import time
@@ -410,7 +411,7 @@ def serve(config: str, host: str, port: int, wait_ms: float, max_window: int, ma
 
     app = create_app(_engine(config), settings)
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=not log_json,
-                timeout_graceful_shutdown=int(drain_s) or None)
+                timeout_graceful_shutdown=math.ceil(drain_s))  # None would wait for ever
 
 
 @cli.command()
