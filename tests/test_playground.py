@@ -56,24 +56,21 @@ def test_sample_records_come_from_beside_the_config(tmp_path: Path) -> None:
     assert sample_records(tmp_path / "nowhere") == []
 
 
-def test_page_is_self_contained_and_locked_down(tmp_path: Path) -> None:
-    folder = tmp_path / "pack"
-    folder.mkdir()
-    engine = engine_in(folder)
-    (folder / "record.json").write_text(json.dumps({"name": "</script><script>alert(1)</script>", "food": "x"}))
-    with TestClient(app_for(engine)) as client:
-        response = client.get("/")
+def test_page_is_self_contained_static_and_locked_down(tmp_path: Path) -> None:
+    with TestClient(app_for(engine_in(tmp_path))) as client:
+        response, again = client.get("/"), client.get("/")
+        offer = client.get("/playground/samples").json()
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     page = response.text
     policy = response.headers["content-security-policy"]
     nonce = policy.split("'nonce-")[1].split("'")[0]
     assert "default-src 'none'" in policy and "connect-src 'self'" in policy
     assert page.count(f'nonce="{nonce}"') == 2  # the one <style> and the one script that runs
+    assert nonce not in again.text  # a fresh nonce per answer
     assert "http://" not in page and "https://" not in page  # nothing fetched from elsewhere
-    assert "</script><script>alert(1)" not in page and "\\u003c/script\\u003e" in page
-    boot = json.loads(page.split('<script id="bootstrap" type="application/json">')[1].split("</script>")[0])
-    assert boot["realizers"][0] == "auto" and {"fake", "template"} <= set(boot["realizers"])
-    assert boot["samples"][0]["record"]["name"] == "</script><script>alert(1)</script>"
+    assert "Zizzi" not in page  # the page holds no data: it can stay open where the API wants a key
+    assert offer["realizers"][0] == "auto" and {"fake", "template"} <= set(offer["realizers"])
+    assert offer["samples"][0] == {"label": "record.json: Zizzi", "record": {"name": "Zizzi", "food": "Italian"}}
 
 
 def test_explain_turns_a_render_answer_into_the_trace_view(tmp_path: Path) -> None:
@@ -133,6 +130,7 @@ def test_playground_renders_a_record_in_chromium(served: str) -> None:
             page.on("pageerror", lambda error: problems.append(str(error)))
             page.on("dialog", lambda dialog: (problems.append("dialog: " + dialog.message), dialog.dismiss()))
             page.goto(served + "/")
+            page.wait_for_selector("#input[data-state=ready]")
             assert page.locator("#sample option").all_text_contents() == ["record.json: Zizzi", "records.jsonl: Cotto"]
             page.select_option("#sample", "1")
             assert json.loads(page.input_value("#record")) == {"name": "Cotto", "food": "Thai"}
@@ -144,7 +142,7 @@ def test_playground_renders_a_record_in_chromium(served: str) -> None:
             assert page.locator("#trace tr.chosen mark.fact").all_text_contents() == ["Cotto", "Thai"]
             assert page.locator("#trace mark.issue").first.inner_text() == "BAD"
 
-            page.fill("#record", json.dumps({"name": HOSTILE, "food": "Thai"}))
+            page.fill("#record", json.dumps({"name": HOSTILE, "food": "Thai"}))  # a record that tries to run code
             page.select_option("#realizer", "template")
             page.click("#render")
             page.wait_for_selector("#input[data-state=done]")

@@ -1,9 +1,11 @@
 """The playground page at `/`: paste or pick a record, choose a realizer, see the document and why each sentence won.
 
-One self-contained page (inline CSS and JS, no build step, nothing fetched from elsewhere) that calls the app's own
-`POST /render` with `trace: true`, then `POST /playground/explain` for the trace view, which is the same HTML as
-`hybridnlg render --format html --explain` writes. Mount it on the server's app: `app.include_router(router)`; it
-reads the engine from `app.state.engine`.
+One self-contained page (inline CSS and JS, no build step, nothing fetched from elsewhere) that asks
+`GET /playground/samples` for the realizers and sample records, calls the app's own `POST /render` with `trace: true`,
+then `POST /playground/explain` for the trace view, which is the same HTML as `hybridnlg render --format html
+--explain` writes. The page itself holds no data, so it can stay open where the API wants a key (the page sends the
+key the user types). Mount it on the server's app: `app.include_router(router)`; it reads the engine from
+`app.state.engine`.
 """
 
 from __future__ import annotations
@@ -75,27 +77,26 @@ def sample_records(folder: Path) -> list[dict[str, Any]]:
     return samples[:MAX_SAMPLES]
 
 
-def _script_json(data: Any) -> str:
-    """JSON that can sit inside a <script> element: no '</script>' or '<!--' can end or change it."""
-    text = json.dumps(data, ensure_ascii=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def page(engine: Any, nonce: str) -> str:
-    """The playground HTML for `engine`: its realizers and the sample records beside its config."""
-    bootstrap = {"realizers": ["auto", *sorted(engine.realizers)], "samples": sample_records(engine.config_dir)}
-    return (_page().replace("__STYLE__", STYLE).replace("__NONCE__", nonce)
-            .replace("__BOOTSTRAP__", _script_json(bootstrap)))
+def page(nonce: str) -> str:
+    """The playground HTML, its inline script and style allowed by `nonce`."""
+    return _page().replace("__STYLE__", STYLE).replace("__NONCE__", nonce)
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-async def playground(request: Request) -> HTMLResponse:
+async def playground() -> HTMLResponse:
     nonce = secrets.token_urlsafe(16)
     # Only this page's own script and style run: markup that ever slipped into the document could not execute.
     policy = (f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; connect-src 'self'; "
               "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-    return HTMLResponse(page(request.app.state.engine, nonce), headers={
+    return HTMLResponse(page(nonce), headers={
         "Content-Security-Policy": policy, "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
+
+
+@router.get("/playground/samples")
+async def samples(request: Request) -> dict[str, Any]:
+    """What the page offers: `auto` and the registered realizers, and the sample records beside the config."""
+    engine = request.app.state.engine
+    return {"realizers": ["auto", *sorted(engine.realizers)], "samples": sample_records(engine.config_dir)}
 
 
 @router.post("/playground/explain")
