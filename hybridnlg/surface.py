@@ -61,3 +61,26 @@ def relation_triples(value: Any) -> list[Triple] | None:
         return None
     triples = [as_triple(item) for item in value]
     return None if any(t is None for t in triples) else [t for t in triples if t is not None]
+
+
+def by_subject(value: Any) -> list[dict[str, Any]]:
+    """A relation list grouped per subject (as written), tree order: subjects no other relation points at first, each
+    followed by the subjects its objects name. Each group: `{"subject": ..., "relations": [{"predicate", "object"}]}`
+    with the values as given. Raises ValueError for a value that is not a relation list."""
+    triples = relation_triples(value)
+    if triples is None:
+        raise ValueError("expected a non-empty list of triples ([subject, predicate, object] or "
+                         "{subject, predicate, object})")
+    groups: dict[str, dict[str, Any]] = {}
+    for subject, predicate, obj in triples:
+        group = groups.setdefault(surface_form(subject), {"subject": subject, "relations": []})
+        group["relations"].append({"predicate": predicate, "object": obj})
+    objects = {surface_form(obj) for _, _, obj in triples}
+    order = [name for name in groups if name not in objects] or list(groups)[:1]
+    for name in order:  # grows while it is read: breadth-first over the objects that are subjects too
+        for relation in groups[name]["relations"]:
+            written = surface_form(relation["object"])
+            if written in groups and written not in order:
+                order.append(written)
+    order += [name for name in groups if name not in order]  # a cycle with no root
+    return [groups[name] for name in order]

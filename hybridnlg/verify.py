@@ -78,6 +78,8 @@ class VerifyReport:
     facts: dict[str, FactVerdict] = field(default_factory=dict)
     issues: list[VerifyIssue] = field(default_factory=list)
     validators: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> {"passed", "score"}
+    # what a validator could not check, and why ("triples[2]": "unchecked predicate: no lexicon entry for ...")
+    unchecked: dict[str, str] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -87,7 +89,7 @@ class VerifyReport:
         """The JSON line of `hybridnlg verify` and the answer of `POST /verify`."""
         return {"index": self.index, "passed": self.passed, "issues": [i.to_dict() for i in self.issues],
                 "facts": {name: verdict.to_dict() for name, verdict in self.facts.items()},
-                "validators": self.validators}
+                "validators": self.validators, **({"unchecked": self.unchecked} if self.unchecked else {})}
 
 
 # the fact unit -----------------------------------------------------------------------------------------------------
@@ -180,6 +182,8 @@ def _report(index: int, unit: Segment, reports: list[ValidationReport], extra: l
         facts=_verdicts(unit, reports),
         issues=[*(VerifyIssue.of(r.validator, i) for r in reports for i in r.issues), *extra],
         validators={r.validator: {"passed": r.passed, "score": r.score} for r in reports},
+        unchecked={name: f"{why} ({r.validator})" for r in reports
+                   if isinstance(r.meta.get("unchecked"), dict) for name, why in r.meta["unchecked"].items()},
     )
 
 

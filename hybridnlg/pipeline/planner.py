@@ -51,14 +51,15 @@ def _computed(spec: SegmentSpec, context: dict[str, Any], index: int, seg_id: st
 
 
 def _facts(spec: SegmentSpec, context: dict[str, Any], prefix: str | None) -> dict[str, Fact]:
-    """Facts present in the data; absent or null ones are left out (the template decides what to say)."""
+    """Facts present in the data; absent or null ones, and empty lists and objects, are left out (the template
+    decides what to say)."""
     facts: dict[str, Fact] = {}
     for name, path in spec.fact_paths().items():
         try:
             value = resolve(context, path)
         except PathError:
             continue
-        if value is None:
+        if value is None or (isinstance(value, (list, dict)) and not value):
             continue
         data_path = qualify(path, spec.as_, prefix) if prefix else path
         facts[name] = Fact(name, value, data_path, verbatim=name in spec.verbatim)

@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from hybridnlg import Fact, Issue, Segment, surface_form
+from hybridnlg import Fact, Issue, Segment, as_triple, predicate_words, relation_triples, surface_form
 
 from .dates import as_date, find_date
 from .fluency import DANGLING, VERB_WORDS
 from .lexicon import Lexicon, LexiconMatch, Reading, value_key
 from .numbers import NumberMention, NumberReader, agrees, as_number, currency_symbols, numbers_in
+from .predicates import PredicateLexicon, stems
 from .trends import TREND_WORDS, Direction, direction_before, trend_direction
 
 if TYPE_CHECKING:
@@ -52,14 +53,19 @@ class _State:
     text: str
     segment: Segment
     consumed: list[Span] = field(default_factory=list)
+    record_strings: list[Span] = field(default_factory=list)  # names and strings of the record, mentioned
     status: dict[str, str] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
 
     def free(self, span: Span) -> bool:
+        return self.free_of_facts(span) and not any(a < span[1] and span[0] < b for a, b in self.record_strings)
+
+    def free_of_facts(self, span: Span) -> bool:
+        """Not taken by a fact: a record string mentioned there may still be this fact's value."""
         return not any(a < span[1] and span[0] < b for a, b in self.consumed)
 
     def inside(self, span: Span) -> bool:
-        return any(a <= span[0] and span[1] <= b for a, b in self.consumed)
+        return any(a <= span[0] and span[1] <= b for a, b in (*self.consumed, *self.record_strings))
 
     def express(self, name: str, span: Span | None = None) -> None:
         if self.status.get(name) != "wrong":
@@ -99,11 +105,14 @@ def leaves(value: Any) -> Iterator[Any]:
             yield written
 
 
-def relation(value: Any) -> tuple[str, str] | None:
-    """The written subject and object of a `{subject, predicate, object}` fact, else None."""
-    if isinstance(value, Mapping) and {"subject", "predicate", "object"} <= set(value):
-        return surface_form(value["subject"]), surface_form(value["object"])
-    return None
+def record_spans(text: str, segment: Segment) -> list[Span]:
+    """Where the text writes the record's strings of more than one word (names, titles), as given or as written."""
+    spans: set[Span] = set()
+    for value in (segment.context, segment.fact_values()):
+        for leaf in leaves(value):
+            if isinstance(leaf, str) and len(leaf.split()) > 1 and not longer_than(leaf, text):
+                spans.update(find_phrase(text, leaf))
+    return sorted(spans)
 
 
 @lru_cache(maxsize=4096)
@@ -130,10 +139,12 @@ def find_phrase(text: str, value: str) -> list[Span]:
 
 
 class FactChecker:
-    def __init__(self, lexicon: Lexicon, reader: NumberReader, settings: FactSettings) -> None:
+    def __init__(self, lexicon: Lexicon, reader: NumberReader, settings: FactSettings,
+                 predicates: PredicateLexicon | None = None) -> None:
         self.lexicon = lexicon
         self.reader = reader
         self.settings = settings
+        self.predicates = predicates or PredicateLexicon({}, 1.0)
 
     def check(self, text: str, doc: Doc, segment: Segment, statistical: bool) -> tuple[list[Issue], dict[str, str]]:
         """Issues and a status per fact (expressed / missing / wrong) for one candidate text."""
@@ -235,7 +246,7 @@ class FactChecker:
                     continue
                 for span in find_phrase(state.text, leaf):
                     if state.free(span):
-                        state.consumed.append(span)
+                        state.record_strings.append(span)
 
     # categorical values -------------------------------------------------------------------------------------------
 
@@ -252,7 +263,7 @@ class FactChecker:
                 continue
             if not self.lexicon.surfaces_of(name, facts[name].value):
                 for span in find_phrase(state.text, str(facts[name].value)):
-                    if state.free(span):
+                    if state.free_of_facts(span):
                         state.express(name, span)
 
     def _reading(
@@ -386,12 +397,11 @@ class FactChecker:
         return set()
 
     def _composite_fact(self, state: _State, fact: Fact, mentions: list[NumberMention]) -> None:
-        relations = [relation(v) for v in (fact.value if isinstance(fact.value, (list, tuple)) else [fact.value])]
-        if relations and all(r is not None for r in relations):  # expressed when every relation's two ends are
-            spans = [self._end(state, end, mentions) for ends in relations if ends is not None for end in ends]
-            if all(span is not None for span in spans):
-                for span in spans:
-                    state.express(fact.name, span)
+        triples = relation_triples(fact.value)
+        if triples is None and (one := as_triple(fact.value)) is not None:
+            triples = [one]
+        if triples is not None:
+            self._relations(state, fact.name, triples, mentions)
             return
         for leaf in leaves(fact.value):
             if isinstance(leaf, str) and len(leaf) > 1 and find_phrase(state.text, leaf):
@@ -401,10 +411,42 @@ class FactChecker:
         if any(self._agrees(m, size) for m in mentions):
             state.express(fact.name)
 
-    def _end(self, state: _State, end: str, mentions: list[NumberMention]) -> Span | None:
-        """Where a relation's subject or object is written: as a phrase, or a number or a date in any common form
-        ('2702.0' as 2,702 or 2702 metres; '1963-03-20' as March 20, 1963)."""
-        if found := find_phrase(state.text, end):
+    def _relations(self, state: _State, name: str, triples: list[tuple[Any, Any, Any]],
+                   mentions: list[NumberMention]) -> None:
+        """Each relation is expressed when its subject and object are written and the text says its predicate (by
+        the predicate lexicon); a predicate the lexicon cannot check is listed as unchecked, never failed."""
+        text_stems = stems(state.text)
+        spans: list[Span] = []
+        problems: list[str] = []
+        for index, (subject, predicate, obj) in enumerate(triples):
+            label = f"{surface_form(subject)} | {predicate_words(predicate)} | {surface_form(obj)}"
+            ends: dict[str, Span | None] = {}
+            for end in sorted({surface_form(subject), surface_form(obj)}, key=len, reverse=True):
+                ends[end] = self._end(state, end, mentions, avoid=[s for s in ends.values() if s is not None])
+            absent = [written for written, span in ends.items() if span is None]
+            spans += [span for span in ends.values() if span is not None]
+            verdict = self.predicates.judge(str(predicate), text_stems)
+            if absent:
+                problems.append(f"{name}[{index}] ({label}): {' and '.join(map(repr, absent))} not in the text")
+            elif verdict.expressed is False:
+                problems.append(f"{name}[{index}] ({label}): {verdict.why}")
+            elif verdict.expressed is None:
+                state.status[f"{name}[{index}]"] = f"unchecked predicate: {verdict.why}"
+        for span in spans:
+            state.consumed.append(span)
+        if not problems:
+            state.express(name)
+            return
+        state.status[name] = "missing"
+        for problem in problems:
+            state.issues.append(Issue("missing_fact", f"{problem}", fact=name, span=None, category="fact"))
+
+    def _end(self, state: _State, end: str, mentions: list[NumberMention], avoid: list[Span]) -> Span | None:
+        """Where a relation's subject or object is written, outside the other end's span ('Aarhus' in 'Aarhus
+        Airport' is not Aarhus): as a phrase, or a number or a date in any common form ('2702.0' as 2,702 or 2702
+        metres; '1963-03-20' as March 20, 1963)."""
+        found = [s for s in find_phrase(state.text, end) if not any(a < s[1] and s[0] < b for a, b in avoid)]
+        if found:
             return found[0]
         if (day := as_date(end)) is not None:
             return find_date(state.text, day, self.settings.locales)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
@@ -172,12 +172,29 @@ def length(text: str, limits: FluencyLimits) -> list[Issue]:
     return []
 
 
-def sentences(doc: Doc, statistical: bool, limits: FluencyLimits) -> list[Issue]:
-    """Each sentence has a verb and does not stop mid-phrase; the text ends with terminal punctuation."""
+CharSpan = tuple[int, int]
+
+
+def _within(span: CharSpan, names: Sequence[CharSpan]) -> bool:
+    return any(a <= span[0] and span[1] <= b for a, b in names)
+
+
+def _cut(span: CharSpan, names: Sequence[CharSpan]) -> bool:
+    """A sentence boundary inside a name or right after it ("Abh. Math. Semin. Univ. Hambg. as its abbreviation",
+    "1634: The Ram Rebellion"): the splitter's, not the writer's."""
+    start, end = span
+    return any(a < end < b or a < start <= b + 1 for a, b in names)
+
+
+def sentences(doc: Doc, statistical: bool, limits: FluencyLimits, names: Sequence[CharSpan] = ()) -> list[Issue]:
+    """Each sentence has a verb and does not stop mid-phrase; the text ends with terminal punctuation. `names`:
+    where the text writes the record's names and strings, which a sentence split must not cut."""
     issues: list[Issue] = []
     sents = [s for s in doc.sents if any(t.is_alpha or t.like_num for t in s)]
     for sent in sents:
         span = (sent.start_char, sent.end_char)
+        if _cut(span, names):
+            continue
         if limits.require_verb and not _has_verb(sent, statistical):
             issues.append(_fluency("incomplete_sentence", f"no verb in {_quote(sent.text)}", span=span))
             continue
@@ -233,12 +250,14 @@ def _mistagged_verb(sent: Span, i: int) -> bool:
     return prev.pos_ in ("NOUN", "PROPN", "PRON", "NUM") and nxt.pos_ in ("DET", "PROPN", "NUM", "ADP", "PRON")
 
 
-def run_ons(doc: Doc, statistical: bool) -> list[Issue]:
+def run_ons(doc: Doc, statistical: bool, names: Sequence[CharSpan] = ()) -> list[Issue]:
     """Two sentences run together with no punctuation: a capitalised subject pronoun (or, with the parser, any
     capitalised subject determiner/pronoun) right after a word, followed by a lower-case word."""
     issues: list[Issue] = []
     for tok in doc[1:]:
         if not (tok.is_title and tok.is_alpha and len(tok) > 1) or tok.i + 1 >= len(doc):
+            continue
+        if _within((tok.idx, tok.idx + len(tok)), names):
             continue
         prev, nxt = doc[tok.i - 1], doc[tok.i + 1]
         if not (prev.is_alpha or prev.like_num) or "\n" in prev.whitespace_ or prev.lower_ in _JOINERS:
@@ -272,15 +291,17 @@ def _quote(text: str, limit: int = 60) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
-def repetition(doc: Doc, limits: FluencyLimits) -> list[Issue]:
-    """Stuttered words, phrases said twice, and content words used too often."""
+def repetition(doc: Doc, limits: FluencyLimits, names: Sequence[CharSpan] = ()) -> list[Issue]:
+    """Stuttered words, phrases said twice, and content words used too often; a name said again (or a name that
+    repeats a word, "A Long Long Way") is no repetition."""
     words = [t for t in doc if not (t.is_punct or t.is_space)]
-    issues = _stutters(doc, words)
-    for start, end in _repeated_ngrams(words, limits.ngram_size, limits.max_ngram_repeats):
+    issues = [i for i in _stutters(doc, words) if not (i.span and _within(i.span, names))]
+    for start, end in _repeated_ngrams(words, limits.ngram_size, limits.max_ngram_repeats, names):
         if any(i.span and i.span[0] <= start and end <= i.span[1] for i in issues):
             continue
         issues.append(_fluency("repetition", f"repeated phrase {_quote(doc.text[start:end])}", span=(start, end)))
-    counts = Counter(t.lower_ for t in words if t.is_alpha and not t.is_stop and len(t) > 2)
+    counts = Counter(t.lower_ for t in words if t.is_alpha and not t.is_stop and len(t) > 2
+                     and not _within((t.idx, t.idx + len(t)), names))
     for word, count in counts.items():
         if count > limits.max_word_repeats:
             last = [t for t in words if t.lower_ == word][-1]
@@ -311,12 +332,16 @@ def _stutters(doc: Doc, words: list[Token]) -> list[Issue]:
     return issues
 
 
-def _repeated_ngrams(words: list[Token], n: int, max_repeats: int) -> list[tuple[int, int]]:
-    """Character spans (overlapping ones merged) of n-grams with content words seen more than `max_repeats` times."""
+def _repeated_ngrams(words: list[Token], n: int, max_repeats: int,
+                     names: Sequence[CharSpan] = ()) -> list[tuple[int, int]]:
+    """Character spans (overlapping ones merged) of n-grams with content words seen more than `max_repeats` times;
+    n-grams that touch a name do not count."""
     seen: dict[tuple[str, ...], int] = {}
     flagged: list[tuple[int, int]] = []
     for i in range(len(words) - n + 1):
         gram = words[i : i + n]
+        if names and any(a < gram[-1].idx + len(gram[-1]) and gram[0].idx < b for a, b in names):
+            continue
         key = tuple(t.lower_ for t in gram)
         content = [t for t in gram if not (t.is_stop or t.like_num)]
         # Names repeat legitimately ("The Golden Palace is ... The Golden Palace is"); phrases about them do not.

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import click
+
 from hybridnlg import hookimpl, require
 
 require("spacy", extra="spacy")
@@ -15,3 +17,10 @@ from .validator import SpacyValidator  # noqa: E402 - only once the dependency i
 @hookimpl
 def register_validators(register: Callable[[type[Any]], None]) -> None:
     register(SpacyValidator)
+
+
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    from .mine_command import lexicon_group
+
+    cli.add_command(lexicon_group)

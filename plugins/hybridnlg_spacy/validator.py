@@ -11,11 +11,12 @@ from pydantic import Field
 
 from hybridnlg import Candidate, ComponentConfig, ConfigError, Context, Issue, Segment, ValidationReport, Validator
 
-from .facts import FactChecker, FactSettings
+from .facts import FactChecker, FactSettings, record_spans
 from .fluency import FluencyLimits, balance, characters, leftovers, length, repetition, run_ons, sentences
 from .lexicon import Lexicon, LexiconData, lexicon_problems, load_lexicon_file, merge_lexicons
 from .numbers import NumberReader
 from .pipeline import AUTO_CANDIDATES, LoadedPipeline, is_installed, load_pipeline
+from .predicates import load_predicates
 
 ISSUE_CODES = (
     "missing_fact", "added_fact", "wrong_value", "repetition", "incomplete_sentence", "run_on_sentence",
@@ -45,6 +46,13 @@ class SpacyValidatorConfig(ComponentConfig):
     lexicon: dict[str, dict[str, list[str]]] = Field(
         default_factory=dict, description="Slot -> canonical value -> paraphrases; merged with `lexicon_files`."
     )
+    predicate_files: list[str] = Field(
+        default_factory=list,
+        description="Predicate lexicons (`hybridnlg lexicon mine`): the words that say each relation predicate.")
+    min_predicate_coverage: float = Field(
+        0.85, ge=0, le=1,
+        description="A predicate is checked only when its cues cover this share of its training texts; others are "
+                    "listed as unchecked in the trace.")
     lexicon_files: list[str] = Field(
         default_factory=list,
         description="YAML lexicons, relative to the engine's config folder (or absolute).",
@@ -137,7 +145,8 @@ class SpacyValidator(Validator[SpacyValidatorConfig]):
             locales=tuple(dict.fromkeys((locale, "en_US", "en_GB"))),
             check_topics=self.config.check_topics,
         )
-        self.facts = FactChecker(self.lexicon, NumberReader(locale), settings)
+        predicates = load_predicates(self.config.predicate_files, self.context, self.config.min_predicate_coverage)
+        self.facts = FactChecker(self.lexicon, NumberReader(locale), settings, predicates)
 
     def check(self) -> list[str]:
         problems: list[str] = []
@@ -153,6 +162,12 @@ class SpacyValidator(Validator[SpacyValidatorConfig]):
                 problems += exc.problems
             except OSError as exc:
                 problems.append(str(exc))
+        try:
+            load_predicates(self.config.predicate_files, self.context, self.config.min_predicate_coverage)
+        except ConfigError as exc:
+            problems += exc.problems
+        except OSError as exc:
+            problems.append(f"predicate_files: {exc}")
         try:
             files = [load_lexicon_file(n, context=self.context) for n in self.config.lexicon_files]
             data = merge_lexicons(*files, self.config.lexicon)
@@ -210,9 +225,10 @@ class SpacyValidator(Validator[SpacyValidatorConfig]):
         limits = self._limits()
         issues: list[Issue] = []
         if text.strip():
-            issues += sentences(doc, self.pipeline.statistical, limits)
-            issues += run_ons(doc, self.pipeline.statistical)
-            issues += repetition(doc, limits)
+            names = record_spans(text, segment)
+            issues += sentences(doc, self.pipeline.statistical, limits, names)
+            issues += run_ons(doc, self.pipeline.statistical, names)
+            issues += repetition(doc, limits, names)
         fact_issues, status = self.facts.check(text, doc, segment, self.pipeline.statistical)
         issues = [*fact_issues, *issues]  # the caller appends the pattern issues after these
         lm = self._lm_probability(candidate)
@@ -251,9 +267,13 @@ class SpacyValidator(Validator[SpacyValidatorConfig]):
         lm = self._lm_probability(candidate)
         if lm is not None:
             score = (1 - self.config.lm_weight) * score + self.config.lm_weight * lm
+        unchecked = {name: why for name, why in status.items() if why.startswith("unchecked")}
         meta: dict[str, Any] = {
-            "pipeline": self.pipeline.description, "statistical": self.pipeline.statistical, "facts": status
+            "pipeline": self.pipeline.description, "statistical": self.pipeline.statistical,
+            "facts": {name: value for name, value in status.items() if name not in unchecked},
         }
+        if unchecked:
+            meta["unchecked"] = unchecked
         if not self.pipeline.statistical and self.config.model == "auto":
             meta["warning"] = (
                 "no statistical English pipeline is installed (tried " + ", ".join(AUTO_CANDIDATES) + "): validated "

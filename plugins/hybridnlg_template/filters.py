@@ -13,7 +13,7 @@ from babel import numbers as babel_numbers
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
-from hybridnlg import capitalize_first, inflect_engine, predicate_words, sentence, surface_form
+from hybridnlg import by_subject, capitalize_first, inflect_engine, predicate_words, sentence, surface_form
 
 from .sandbox import LimitError
 
@@ -182,6 +182,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "sentence": sentence,
     "surface": surface_form,
     "predicate_words": predicate_words,
+    "by_subject": by_subject,
 }
 
 GLOBALS: dict[str, Callable[..., Any]] = {"choice": choice}

@@ -1,0 +1,43 @@
+"""`hybridnlg lexicon mine`: a predicate lexicon mined from data/text pairs, for the spaCy validator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import yaml
+
+from hybridnlg import data_licence
+
+from .predicates import PredicateFile, mine, read_relation_pairs
+
+
+@click.group("lexicon", help="Lexicons for the spaCy validator.")
+def lexicon_group() -> None:
+    pass
+
+
+@lexicon_group.command("mine")
+@click.argument("pairs", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="YAML file to write (set validators.spacy.predicate_files to it).")
+@click.option("--hold-out", default="", help="Categories to leave out (comma-separated), as in hybridnlg train.")
+@click.option("--min-texts", default=5, show_default=True, type=click.IntRange(1),
+              help="Predicates seen in fewer texts get no entry (they stay unchecked).")
+def mine_command(pairs: Path, out: Path, hold_out: str, min_texts: int) -> None:
+    """Mine the words that say each relation predicate from PAIRS (WebNLG JSONL as it is, or JSONL {data, text}
+    whose data holds [subject, predicate, object] lists)."""
+    held = frozenset(c.strip() for c in hold_out.split(",") if c.strip())
+    try:
+        entries = mine(read_relation_pairs(pairs, held), min_texts)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="PAIRS") from None
+    licence, credit = data_licence(pairs)
+    document = PredicateFile(source=f"mined by `hybridnlg lexicon mine` from {pairs.name}"
+                                    + (f" without {', '.join(sorted(held))}" if held else ""),
+                             licence=licence, credit=credit, predicates=entries)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(yaml.safe_dump(document.model_dump(), sort_keys=False, allow_unicode=True, width=120),
+                   encoding="utf-8")
+    checked = sum(1 for e in entries.values() if e.coverage >= 0.85)
+    click.echo(f"{len(entries)} predicates ({checked} with cues covering at least 85% of their texts) -> {out}")

@@ -1,0 +1,145 @@
+"""Relation predicates: the mined predicate lexicon, per-relation checks, what stays unchecked, and names in texts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from hybridnlg import Engine, by_subject
+
+pytest.importorskip("spacy")
+
+from hybridnlg_spacy.predicates import mine, read_relation_pairs
+
+ENTRIES = [
+    ({"category": "Airport", "triples": [["Aarhus_Airport", "cityServed", "Aarhus"]],
+      "texts": ["Aarhus Airport serves the city of Aarhus.", "The city served by Aarhus Airport is Aarhus."]}, 4),
+    ({"category": "Airport", "triples": [["Tirstrup_Airport", "cityServed", "Tirstrup"]],
+      "texts": ["Tirstrup Airport serves Tirstrup."]}, 4),
+    ({"category": "Person", "triples": [["Alan_Bean", "birthPlace", "Wheeler,_Texas"]],
+      "texts": ["Alan Bean was born in Wheeler, Texas.", "Alan Bean's birthplace is Wheeler, Texas."]}, 4),
+    ({"category": "Person", "triples": [["Ann_Lee", "birthPlace", "Oslo"]],
+      "texts": ["Ann Lee was born in Oslo."]}, 4),
+    ({"category": "Food", "triples": [["Bakewell_pudding", "region", "Derbyshire_Dales"]],
+      "texts": ["Bakewell pudding comes from the Derbyshire Dales region."]}, 20),
+]
+
+
+def write_pairs(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [json.dumps(entry) for entry, copies in ENTRIES for _ in range(copies)]
+    (folder / "pairs.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "README.md").write_text("# Pairs\n\nSource: written for a test. Licence: CC BY-SA 4.0.\n")
+    return folder / "pairs.jsonl"
+
+
+def test_mining_finds_the_words_that_say_each_predicate(tmp_path: Path) -> None:
+    entries = mine(read_relation_pairs(write_pairs(tmp_path)))
+    assert {"serve", "city"} <= set(entries["cityServed"].cues)  # its own words and the verb the texts use
+    assert "born" in entries["birthPlace"].cues and entries["birthPlace"].coverage == 1.0
+    assert not {"aarhu", "airpo", "alan", "wheel"} & set(entries["cityServed"].cues + entries["birthPlace"].cues)
+    assert "region" not in mine(read_relation_pairs(write_pairs(tmp_path), frozenset({"Food"})))
+
+
+def test_lexicon_mine_command_writes_a_file_with_the_datas_licence(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from hybridnlg_spacy.mine_command import lexicon_group
+
+    registered = subprocess.run([sys.executable, "-m", "hybridnlg.cli", "lexicon", "mine", "--help"],
+                                capture_output=True, text=True, check=False)
+    assert registered.returncode == 0 and "--hold-out" in registered.stdout  # the spaCy plugin adds the command
+    out = tmp_path / "predicates.yaml"
+    result = CliRunner().invoke(lexicon_group, ["mine", str(write_pairs(tmp_path / "data")), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    import yaml
+
+    document = yaml.safe_load(out.read_text())
+    assert document["licence"] == "cc-by-sa-4.0" and "written for a test" in document["credit"][0]
+    assert set(document["predicates"]) == {"cityServed", "birthPlace", "region"}
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"texts": ["x"]}\n')
+    result = CliRunner().invoke(lexicon_group, ["mine", str(bad), "--out", str(out)])
+    assert result.exit_code == 2 and "bad.jsonl:1" in result.output
+
+
+def engine_with(tmp_path: Path, **spacy: Any) -> Engine:
+    mined = mine(read_relation_pairs(write_pairs(tmp_path / "data")))
+    document = {"predicates": {name: entry.model_dump() for name, entry in mined.items()}}
+    (tmp_path / "predicates.yaml").write_text(json.dumps(document))
+    config = {"segments": [{"id": "entry", "facts": {"triples": "triples"}, "template": "{{ triples }}"}],
+              "validators": {"spacy": {"predicate_files": ["predicates.yaml"], **spacy}}}
+    return Engine.from_config(config, config_dir=tmp_path, entrypoints=False)
+
+
+RECORD = {"triples": [{"subject": "Aarhus_Airport", "predicate": "cityServed", "object": "Aarhus"},
+                      {"subject": "Aarhus_Airport", "predicate": "architect", "object": "Arne_Jacobsen"}]}
+
+
+@pytest.mark.parametrize(("text", "passed", "said"), [
+    ("Aarhus Airport, designed by Arne Jacobsen, serves Aarhus.", True, None),
+    ("Aarhus Airport, designed by Arne Jacobsen, is near Aarhus.", False, "nothing says 'city served'"),
+    ("Aarhus Airport, designed by Arne Jacobsen, serves Copenhagen.", False, "'Aarhus' not in the text"),
+])
+def test_each_relation_needs_its_ends_and_a_word_for_its_predicate(tmp_path: Path, text: str, passed: bool,
+                                                                  said: str | None) -> None:
+    report = engine_with(tmp_path).verify(RECORD, text)
+    assert report.passed is passed
+    if said is not None:
+        [issue] = [i for i in report.issues if i.code == "missing_fact"]
+        assert issue.message.startswith("triples[0] (Aarhus Airport | city served | Aarhus)") and said in issue.message
+    # `architect` is in no lexicon: never failed for its wording, and the report says it was not checked
+    assert report.unchecked == {"triples[1]": "unchecked predicate: no lexicon entry for predicate 'architect' "
+                                              "(spacy)"}
+
+
+def test_a_predicate_said_too_many_ways_is_unchecked(tmp_path: Path) -> None:
+    engine = engine_with(tmp_path)
+    lexicon = {"predicates": {"cityServed": {"cues": ["serve"], "coverage": 0.6, "texts": 40}}}
+    (tmp_path / "predicates.yaml").write_text(json.dumps(lexicon))
+    report = engine.verify({"triples": [["Aarhus_Airport", "cityServed", "Aarhus"]]}, "Aarhus Airport is near Aarhus.")
+    assert report.passed and "said too many ways to check (its cues cover 60%" in report.unchecked["triples[0]"]
+
+
+def test_a_broken_predicate_file_names_the_setting(tmp_path: Path) -> None:
+    (tmp_path / "predicates.yaml").write_text("predicates: {cityServed: {cues: []}}\n")
+    config = {"segments": [{"id": "s", "facts": {"triples": "triples"}, "template": "x"}],
+              "validators": {"spacy": {"predicate_files": ["predicates.yaml"]}}}
+    engine = Engine.from_config(config, config_dir=tmp_path, entrypoints=False)
+    assert any("predicate_files: " in p and "predicates.cityServed.cues" in p for p in engine.check())
+    [issue] = engine.verify({"triples": [["a", "b", "c"]]}, "a b c.").issues  # never a pass, never a traceback
+    assert issue.code == "validator_error" and "predicates.yaml: predicates.cityServed.cues" in issue.message
+
+
+@pytest.mark.parametrize("text", [
+    "Abhandlungen has Abh. Math. Semin. Univ. Hambg. as its abbreviation.",  # a name the splitter cuts
+    "A Long Long Way is a novel. A Long Long Way was followed by The Secret Scripture.",  # a name said twice
+])
+def test_record_names_are_not_fluency_errors(text: str) -> None:
+    names = {"triples": [["Abhandlungen", "abbreviation", "Abh._Math._Semin._Univ._Hambg."],
+                         ["A_Long_Long_Way", "followedBy", "The_Secret_Scripture"]]}
+    config = {"segments": [{"id": "s", "facts": {"triples": "triples"}, "template": "x"}],
+              "validators": {"spacy": {"ignore": ["missing_fact"]}}}
+    report = Engine.from_config(config, entrypoints=False).verify(names, text)
+    assert [i.message for i in report.issues if i.category == "fluency"] == []  # warnings included
+
+
+def test_a_fact_value_another_field_also_holds_is_still_expressed() -> None:
+    config = {"segments": [{"id": "s", "facts": ["food"], "template": "{{ food }}"}],
+              "validators": {"spacy": {"lexicon": {"food": {"Chinese": ["Chinese"]}}}}}
+    report = Engine.from_config(config, entrypoints=False).verify({"food": "Thai", "label": "Thai"},
+                                                                  "It serves Thai food.")
+    assert report.passed and report.facts["food"].status == "expressed"
+
+
+def test_by_subject_groups_relations_in_tree_order() -> None:
+    groups = by_subject([["B", "p", "C"], ["A", "q", "B"], ["A", "r", "D"], ["C", "s", "E"]])
+    assert [g["subject"] for g in groups] == ["A", "B", "C"]
+    assert groups[0]["relations"] == [{"predicate": "q", "object": "B"}, {"predicate": "r", "object": "D"}]
+    with pytest.raises(ValueError, match="expected a non-empty list of triples"):
+        by_subject("not triples")
