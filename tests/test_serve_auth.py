@@ -102,3 +102,11 @@ def test_serve_refuses_a_weak_key_before_starting(run_cli: RunCli, monkeypatch: 
     done = run_cli("serve", str(PACKS / "business" / "config.yaml"))
     assert done.exit_code == 1 and "key 1 has 11 characters; use at least 16" in done.stderr
     assert "tiny-secret" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_an_open_root_page_opens_nothing_under_it() -> None:
+    from hybridnlg.runtime.auth import BearerAuth
+
+    auth = BearerAuth(None, (KEY_A.encode(),), open_paths=("/", "/health"))
+    assert auth._is_open("/") and auth._is_open("/health/ready")
+    assert not auth._is_open("/render") and not auth._is_open("/healthz")

@@ -79,7 +79,8 @@ class BearerAuth:
         self.open_paths = open_paths
 
     def _is_open(self, path: str) -> bool:
-        return any(path == p or path.startswith(p.rstrip("/") + "/") for p in self.open_paths)
+        # "/health" opens /health/live too; "/" opens the root page alone, never everything under it
+        return any(path == p or (p != "/" and path.startswith(p.rstrip("/") + "/")) for p in self.open_paths)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or not self.keys or self._is_open(scope["path"]):
