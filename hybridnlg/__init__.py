@@ -25,7 +25,7 @@ from .licence import data_licence
 from .pipeline.plan import Plan
 from .pipeline.report import CandidateTrace, Report, SegmentResult
 from .pipeline.router import Route
-from .surface import as_triple, by_subject, predicate_words, relation_triples, surface_form
+from .surface import as_triple, by_subject, predicate_words, relation_triples, relations_in, surface_form
 from .text import capitalize_first, join_clauses, sentence, tidy
 from .types import Candidate, Fact, Failure, Issue, RealizeResult, Segment, ValidationReport
 from .yamlfile import read_yaml
@@ -87,6 +87,7 @@ __all__ = [
     "as_triple",
     "by_subject",
     "relation_triples",
+    "relations_in",
     "tidy",
 ]
 

@@ -84,3 +84,12 @@ def by_subject(value: Any) -> list[dict[str, Any]]:
                 order.append(written)
     order += [name for name in groups if name not in order]  # a cycle with no root
     return [groups[name] for name in order]
+
+
+def relations_in(value: Any) -> list[Triple] | None:
+    """The relations a fact value holds: a relation list, or one `{subject, predicate, object}` mapping (a `foreach`
+    item); None for anything else (a three-item list of other things is not taken for a relation)."""
+    if isinstance(value, Mapping):
+        one = as_triple(value)
+        return None if one is None else [one]
+    return relation_triples(value)

@@ -34,6 +34,7 @@ class Segment:
     section: str | None = None
     paragraph: int = 0
     subject: str | None = None
+    subject_value: str | None = None  # the subject's full name in this record: which entity, not which kind
     aggregate: bool = False
     parts: list[Segment] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -56,6 +57,7 @@ class Segment:
             "section": self.section,
             "paragraph": self.paragraph,
             "subject": self.subject,
+            "subject_value": self.subject_value,
             "parts": [part.id for part in self.parts],
             "notes": list(self.notes),
         }

@@ -219,6 +219,11 @@ def test_relations_get_one_optional_placeholder_per_entity() -> None:
     # entity placeholders are optional: the paraphrased date is for the validator to judge
     assert restore("__ENT1__ was born on 15 March 1932.", mapping) == ("Alan Bean was born on 15 March 1932.", None)
     assert restore("__ENT9__ flew.", mapping)[1] == "leftover placeholder __ENT9__"
+    # an aggregated segment holds one relation per fact (`foreach` items): one entity table over all of them
+    merged = {f"fact[{i}].triple": triple for i, triple in enumerate(data["triples"])}
+    source, _ = linearise(merged, meta)
+    assert source.startswith("<e> __ENT1__ Alan Bean <e> __ENT2__ 1932-03-15 <e> __ENT3__ Test pilot ")
+    assert "fact[1].triple[<t> __ENT1__ | occupation | __ENT3__]" in source
 
 
 def test_train_reads_the_scheme_from_webnlg_data(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -116,3 +117,34 @@ def test_sections_order_segments_and_give_titles() -> None:
     )
     report = engine.render({"who": "Ada"}, format="markdown")
     assert report.text == "# Report for Ada\n\n## Start\n\nEarly.\n\nLate.\n"
+
+
+def relation_engine() -> Any:
+    return engine_for(
+        [{"id": "fact", "foreach": "triples", "as": "t", "subject": "thing", "aggregate": True,
+          "facts": {"triple": "t"}, "template": "{{ ref }} has {{ t.object }} as its {{ t.predicate }}."}],
+        entities={"thing": {"name": "t.subject"}},
+    )
+
+
+TRIPLES = {"triples": [{"subject": "Aarhus", "predicate": "mayor", "object": "Jacob"},
+                       {"subject": "Aarhus", "predicate": "river", "object": "Aarhus River"},
+                       {"subject": "Denmark", "predicate": "capital", "object": "Copenhagen"},
+                       {"subject": "Aarhus", "predicate": "airport", "object": "Tirstrup"}]}
+
+
+def test_foreach_items_about_the_same_subject_value_aggregate() -> None:
+    plan = relation_engine().plan(TRIPLES)
+    assert [s.id for s in plan.segments] == ["fact[0]+fact[1]", "fact[2]", "fact[3]"]
+    merged = plan.segments[0]
+    # the items' facts share a name: the merged segment keeps both, qualified by the item's segment id
+    assert list(merged.facts) == ["fact[0].triple", "fact[1].triple"]
+    assert merged.facts["fact[1].triple"].value["object"] == "Aarhus River"
+    assert [s.subject_value for s in plan.segments] == ["Aarhus", "Denmark", "Aarhus"]
+
+
+def test_references_follow_entity_values_not_kinds() -> None:
+    text = relation_engine().render(TRIPLES).text
+    # no "It" for Denmark (another entity than Aarhus), and none for Aarhus after Denmark came between
+    assert text == ("Aarhus has Jacob as its mayor and has Aarhus River as its river. Denmark has Copenhagen as its "
+                    "capital. Aarhus has Tirstrup as its airport.")

@@ -123,27 +123,34 @@ class Planner:
         segments.sort(key=lambda seg: order.get(seg.section or "", len(order)))  # stable: config order within
 
     def _refer(self, segments: list[Segment], index: int) -> None:
-        """Full name on first mention (and first mention in each section); short form or pronoun after."""
-        mentioned: set[tuple[str, str | None]] = set()
+        """Full name on first mention (and first mention in each section); short form after, or the pronoun when
+        the entity was also the last one referred to (a pronoun after another entity would point at that one).
+        Entities are told apart by value: two segments about different airports are two entities."""
+        mentioned: set[tuple[str, str, str | None]] = set()
+        last: dict[str | None, tuple[str, str]] = {}  # section -> the entity last referred to there
         for seg in segments:
             if not seg.subject:
                 continue
             entity = self.config.entities[seg.subject]
             where = f"record {index}, segment '{seg.id}', entity '{seg.subject}'"
             full = self.expressions.render("{{ " + entity.name + " }}", seg.context, where=where)
-            key = (seg.subject, seg.section)
+            seg.subject_value = full
+            key = (seg.subject, full, seg.section)
             if key in mentioned:
-                later = (
-                    self.expressions.render("{{ " + entity.short + " }}", seg.context, where=where)
-                    if entity.short
-                    else entity.pronoun or full
-                )
+                if entity.short:
+                    later = self.expressions.render("{{ " + entity.short + " }}", seg.context, where=where)
+                    why = "mentioned before"
+                elif last.get(seg.section) == (seg.subject, full):
+                    later, why = entity.pronoun or full, "mentioned just before"
+                else:
+                    later, why = full, "another entity was mentioned since"
                 seg.context["ref"] = later
-                seg.notes.append(f"refers to {seg.subject} as '{later}' (mentioned before)")
+                seg.notes.append(f"refers to {seg.subject} as '{later}' ({why})")
             else:
                 seg.context["ref"] = full
                 seg.notes.append(f"refers to {seg.subject} by full name '{full}' (first mention)")
                 mentioned.add(key)
+            last[seg.section] = (seg.subject, full)
             seg.context["ref_full"] = full
 
     def _title(self, record: dict[str, Any], index: int) -> str | None:

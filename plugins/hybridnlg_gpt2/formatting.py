@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hybridnlg import predicate_words, relation_triples, surface_form
+from hybridnlg import predicate_words, relations_in, surface_form
 
 META_FILE = "hybridnlg_meta.json"
 EOS = "<|endoftext|>"
@@ -138,7 +138,7 @@ def linearise(
     parts: list[str] = []
     entities = _Entities()
     for slot in ordered_slots(data, meta.slot_order):
-        triples = relation_triples(data[slot]) if meta.max_entities else None
+        triples = relations_in(data[slot]) if meta.max_entities else None
         if triples is not None:
             parts.append(meta.fact_pattern.format(slot=slot, value=_relations(triples, entities, meta)))
             continue

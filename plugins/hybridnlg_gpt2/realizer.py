@@ -18,7 +18,7 @@ from hybridnlg import (
     Realizer,
     RealizeResult,
     Segment,
-    relation_triples,
+    relations_in,
 )
 
 from .fit import misfit
@@ -126,7 +126,7 @@ class GPT2Realizer(Realizer[GPT2Config]):
         prompt = segment.realizer_options(self.name).get("prompt") or self.config.prompt
         # a model trained on relation facts takes any relation list, whatever the fact's name
         names = [name for name, fact in segment.facts.items()
-                 if not (meta is not None and meta.max_entities and relation_triples(fact.value) is not None)]
+                 if not (meta is not None and meta.max_entities and relations_in(fact.value) is not None)]
         return misfit(names, meta, self._format(segment, meta), prompt, self.config.model)
 
     def describe(self) -> dict[str, Any]:

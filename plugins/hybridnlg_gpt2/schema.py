@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from hybridnlg import relation_triples, surface_form
+from hybridnlg import relation_triples, relations_in, surface_form
 
 from .data import Pair
 from .formatting import value_text, written_variants
@@ -43,7 +43,7 @@ def max_entities(pairs: Sequence[Pair]) -> int:
     for pair in pairs:
         written: set[str] = set()
         for value in pair.data.values():
-            for subject, _, obj in relation_triples(value) or []:
+            for subject, _, obj in relations_in(value) or []:
                 written |= {surface_form(subject), surface_form(obj)}
         most = max(most, len(written))
     return most

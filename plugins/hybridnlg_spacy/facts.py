@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from hybridnlg import Fact, Issue, Segment, as_triple, predicate_words, relation_triples, surface_form
+from hybridnlg import Fact, Issue, Segment, predicate_words, relations_in, surface_form
 
 from .dates import as_date, find_date
 from .fluency import DANGLING, VERB_WORDS
@@ -397,10 +397,7 @@ class FactChecker:
         return set()
 
     def _composite_fact(self, state: _State, fact: Fact, mentions: list[NumberMention]) -> None:
-        triples = relation_triples(fact.value)
-        if triples is None and (one := as_triple(fact.value)) is not None:
-            triples = [one]
-        if triples is not None:
+        if (triples := relations_in(fact.value)) is not None:
             self._relations(state, fact.name, triples, mentions)
             return
         for leaf in leaves(fact.value):

@@ -1,0 +1,124 @@
+"""Template only vs GPT-2 unvalidated vs hybrid `auto` on WebNLG 3.0 dev, on seen and on held-out categories.
+
+    python benchmarks/webnlg_dev.py [--limit N] [--split seen|unseen|both] [--out benchmarks/out/webnlg_dev.json]
+
+Records are WebNLG entries as the pack takes them (`{"triples": [{subject, predicate, object}, ...]}`, raw DBpedia
+strings), with all of an entry's texts as references. `seen`: dev entries of the categories webnlg-small was trained
+on; `unseen`: dev entries of the categories held out of its training and of the mined predicate lexicon (Food,
+Monument, SportsTeam: see benchmarks/train_webnlg.sh), whose predicates are partly new. Per run: BLEU (sacrebleu,
+multi-reference), entity coverage (an independent check, not the validator: the share of subjects and objects whose
+written form appears in the text, numbers and dates in common written forms too), the realizer shares, fallbacks,
+flagged segments and records/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from hybridnlg import Engine, surface_form
+from hybridnlg.cli.evaluate import summarize
+from hybridnlg.config import read_config
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "templates" / "webnlg" / "config.yaml"
+DEV = ROOT.parent / "shared" / "data" / "webnlg" / "dev.jsonl"
+HELD_OUT = frozenset({"Food", "Monument", "SportsTeam"})
+UNVALIDATED = "gpt2 top beam, no validator"
+
+
+def entries(split: str, limit: int | None) -> list[tuple[dict[str, Any], list[str]]]:
+    rows = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [r for r in rows if (r["category"] in HELD_OUT) == (split == "unseen")]
+    pairs = [({"triples": [{"subject": s, "predicate": p, "object": o} for s, p, o in r["triples"]]}, r["texts"])
+             for r in rows]
+    return pairs[:limit] if limit else pairs
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+def written_forms(value: Any) -> list[str]:
+    """How an entity may be written: its surface form, without a trailing parenthetical, 25.0 as 25 (and 2,702),
+    an ISO date as '20 March 1963' or 'March 20, 1963'."""
+    text = surface_form(value)
+    forms = {text, re.sub(r"\s*\([^)]*\)$", "", text)}
+    if re.fullmatch(r"-?\d+\.0", text):
+        forms |= {text[:-2], f"{int(float(text)):,}"}
+    if re.fullmatch(r"-?\d+(\.\d+)?", text):
+        forms.add(f"{float(text):,}")
+    try:
+        day = dt.date.fromisoformat(text)
+        forms |= {f"{day.day} {day:%B %Y}", f"{day:%B} {day.day}, {day.year}", f"{day:%B} {day.day} {day.year}"}
+    except ValueError:
+        pass
+    return [_norm(f) for f in forms if _norm(f)]
+
+
+def coverage(records: list[dict[str, Any]], texts: list[str]) -> tuple[int, int]:
+    found = total = 0
+    for record, text in zip(records, texts, strict=True):
+        said = f" {_norm(text)} "
+        ends = {surface_form(e): e for t in record["triples"] for e in (t["subject"], t["object"])}
+        total += len(ends)
+        found += sum(any(f" {form} " in said for form in written_forms(e)) for e in ends.values())
+    return found, total
+
+
+def run_split(split: str, limit: int | None) -> dict[str, Any]:
+    pairs = entries(split, limit)
+    records = [data for data, _ in pairs]
+    references = [refs for _, refs in pairs]
+    config, base = read_config(CONFIG)
+    engine = Engine(config, base)
+    gpt2_top = {**config.realizers["gpt2"], "num_candidates": 1}
+    unchecked = Engine(config.model_copy(update={"validators": {}, "realizers": {"gpt2": gpt2_top}}), base)
+    results: dict[str, Any] = {}
+    for label, runner, realizer in [("template", engine, "template"), (UNVALIDATED, unchecked, "gpt2"),
+                                    ("hybrid (auto)", engine, None)]:
+        started = time.perf_counter()
+        outputs = list(runner.render_many(records, realizer=realizer, errors="record"))
+        elapsed = time.perf_counter() - started
+        metrics = summarize(outputs, references, elapsed)
+        texts = [getattr(o, "plain_text", "") for o in outputs]
+        found, total = coverage(records, texts)
+        metrics.update(coverage=round(found / total, 4), records_per_s=round(len(records) / elapsed, 2))
+        results[label] = metrics
+        print(f"{split} {label}: BLEU {metrics['bleu']}, coverage {metrics['coverage']:.2%}, "
+              f"share {metrics['realizer_share']}, fallbacks {metrics['fallbacks']}, flagged {metrics['flagged']}",
+              flush=True)
+    return {"records": len(records), "runs": results}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--limit", type=int, default=None, help="First N entries of each split (quick runs).")
+    parser.add_argument("--split", choices=["seen", "unseen", "both"], default="both")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "webnlg_dev.json")
+    args = parser.parse_args()
+    if not DEV.is_file():
+        sys.exit(f"no WebNLG dev data at {DEV}")
+    splits = ["seen", "unseen"] if args.split == "both" else [args.split]
+    results = {split: run_split(split, args.limit) for split in splits}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2))
+    print()
+    print("| categories | run | BLEU | entity coverage | GPT-2 share | fallbacks | flagged | records/s |")
+    print("|---|---|---|---|---|---|---|---|")
+    for split, result in results.items():
+        name = f"{split} ({result['records']} entries)"
+        for label, m in result["runs"].items():
+            print(f"| {name} | {label} | {m['bleu']:.1f} | {m['coverage']:.2%} "
+                  f"| {m['realizer_share'].get('gpt2', 0.0):.0%} | {m['fallbacks']} | {m['flagged']} "
+                  f"| {m['records_per_s']:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
