@@ -25,7 +25,15 @@ from .licence import data_licence
 from .pipeline.plan import Plan
 from .pipeline.report import CandidateTrace, Report, SegmentResult
 from .pipeline.router import Route
-from .surface import as_triple, by_subject, predicate_words, relation_triples, relations_in, surface_form
+from .surface import (
+    as_triple,
+    by_subject,
+    predicate_words,
+    relation_triples,
+    relations_in,
+    surface_form,
+    triple_problem,
+)
 from .text import capitalize_first, join_clauses, sentence, tidy
 from .types import Candidate, Fact, Failure, Issue, RealizeResult, Segment, ValidationReport
 from .yamlfile import read_yaml
@@ -88,6 +96,7 @@ __all__ = [
     "by_subject",
     "relation_triples",
     "relations_in",
+    "triple_problem",
     "tidy",
 ]
 

@@ -47,11 +47,31 @@ _TRIPLE_KEYS = ("subject", "predicate", "object")
 
 
 def as_triple(value: Any) -> Triple | None:
-    """`[subject, predicate, object]` or `{"subject", "predicate", "object"}` (WebNLG's two shapes), else None."""
-    if isinstance(value, Mapping) and set(value) == set(_TRIPLE_KEYS):
-        value = [value[key] for key in _TRIPLE_KEYS]
-    if isinstance(value, (list, tuple)) and len(value) == 3 and all(isinstance(v, (str, int, float)) for v in value):
-        return value[0], value[1], value[2]
+    """`[subject, predicate, object]` or `{"subject", "predicate", "object"}` (WebNLG's two shapes), else None. The
+    predicate is a non-empty string; subject and object are non-empty strings or numbers."""
+    return None if triple_problem(value) else _ends(value)
+
+
+def _ends(value: Any) -> Triple:
+    if isinstance(value, Mapping):
+        return value["subject"], value["predicate"], value["object"]
+    return value[0], value[1], value[2]
+
+
+def triple_problem(value: Any) -> str | None:
+    """Why `value` is not a relation, or None when it is one."""
+    if isinstance(value, Mapping):
+        if set(value) != set(_TRIPLE_KEYS):
+            return f"expected the keys subject, predicate, object; got {', '.join(map(str, value)) or 'none'}"
+    elif not isinstance(value, (list, tuple)) or len(value) != 3:
+        return f"expected [subject, predicate, object] or {{subject, predicate, object}}; got {type(value).__name__}"
+    subject, predicate, obj = _ends(value)
+    if not isinstance(predicate, str) or not predicate.strip():
+        return f"the predicate must be a non-empty string; got {predicate!r}"
+    for role, end in (("subject", subject), ("object", obj)):
+        blank = isinstance(end, str) and not end.strip()
+        if isinstance(end, bool) or not isinstance(end, (str, int, float)) or blank:
+            return f"the {role} must be a non-empty string or a number; got {end!r}"
     return None
 
 
@@ -66,11 +86,14 @@ def relation_triples(value: Any) -> list[Triple] | None:
 def by_subject(value: Any) -> list[dict[str, Any]]:
     """A relation list grouped per subject (as written), tree order: subjects no other relation points at first, each
     followed by the subjects its objects name. Each group: `{"subject": ..., "relations": [{"predicate", "object"}]}`
-    with the values as given. Raises ValueError for a value that is not a relation list."""
-    triples = relation_triples(value)
-    if triples is None:
-        raise ValueError("expected a non-empty list of triples ([subject, predicate, object] or "
-                         "{subject, predicate, object})")
+    with the values as given. Raises ValueError naming the first item that is not a relation."""
+    if not isinstance(value, (list, tuple)) or not value:
+        raise ValueError(f"expected a non-empty list of triples ([subject, predicate, object] or "
+                         f"{{subject, predicate, object}}); got {type(value).__name__ if value else 'an empty list'}")
+    for index, item in enumerate(value):
+        if (problem := triple_problem(item)) is not None:
+            raise ValueError(f"item {index}: {problem}")
+    triples = [_ends(item) for item in value]
     groups: dict[str, dict[str, Any]] = {}
     for subject, predicate, obj in triples:
         group = groups.setdefault(surface_form(subject), {"subject": subject, "relations": []})

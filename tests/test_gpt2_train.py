@@ -247,8 +247,10 @@ def test_train_reads_the_scheme_from_webnlg_data(tmp_path: Path) -> None:
     relation_segment = segment({"facts": WEBNLG_ROWS[0]["triples"]}, verbatim=())
     assert realizer.accepts(relation_segment) is None  # relation lists fit, whatever the fact is called
     assert "does not know name" in (realizer.accepts(segment(RECORDS[0])) or "")
-    [result_] = realizer.realize([relation_segment])
+    broken = segment({"facts": [["A", "p", "B"], ["B", 7, "C"]]}, verbatim=())
+    [result_, refused] = realizer.realize([relation_segment, broken])
     assert isinstance(result_, (list, Failure))
+    assert isinstance(refused, Failure) and "item 1: the predicate must be a non-empty string" in refused.reason
 
 
 def test_asking_for_a_gpu_that_is_not_there_is_a_config_error(tmp_path: Path) -> None:

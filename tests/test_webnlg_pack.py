@@ -40,9 +40,21 @@ def test_verify_reads_relations(text: str, passed: bool, status: str) -> None:
     assert report.facts["triples"].status == status
 
 
-@pytest.mark.parametrize("triples", [[{"subject": "A"}], "not a list", [{"subject": "A", "predicate": "p"}]])
-def test_malformed_triples_are_a_clear_error(triples: Any) -> None:
-    with pytest.raises((DataError, TemplateError), match="triple"):
+@pytest.mark.parametrize(("triples", "message"), [
+    ([{"subject": "A"}], "item 0: expected the keys subject, predicate, object; got subject"),
+    ("not a list", "expected a non-empty list of triples"),
+    ([["A", "p", "B"], ["B", 7, "C"]], "item 1: the predicate must be a non-empty string; got 7"),
+    ([["A", "p", ""]], "item 0: the object must be a non-empty string or a number"),
+    ([["A", "p"]], r"item 0: expected \[subject, predicate, object\]"),
+])
+def test_malformed_triples_are_a_clear_error_naming_the_item(triples: Any, message: str) -> None:
+    with pytest.raises((DataError, TemplateError), match=rf"record 0, segment 'entry'.*{message}"):
+        spacy_only().render({"triples": triples})
+
+
+def test_ten_thousand_triples_meet_a_documented_limit() -> None:
+    triples = [[f"Entity_{i % 500}", f"prop{i % 40}", f"Value_{i}"] for i in range(10_000)]
+    with pytest.raises(TemplateError, match="max_output_chars"):
         spacy_only().render({"triples": triples})
 
 

@@ -19,6 +19,7 @@ from hybridnlg import (
     RealizeResult,
     Segment,
     relations_in,
+    triple_problem,
 )
 
 from .fit import misfit
@@ -203,6 +204,8 @@ class GPT2Realizer(Realizer[GPT2Config]):
                     inputs.append((*renderer.render(template, segment, meta, verbatim, draft), fmt))
                 except PromptError as exc:
                     inputs.append(Failure(str(exc)))
+            elif fmt in {"data", "template-guided"} and (problem := _broken_relations(segment, meta)):
+                inputs.append(Failure(problem))
             elif fmt in {"data", "template-guided"}:
                 inputs.append((*data_input(segment, meta, verbatim, draft), fmt))
             else:
@@ -267,3 +270,17 @@ class GPT2Realizer(Realizer[GPT2Config]):
                 results[index] = Failure(outcome.error) if outcome.error else \
                     self._candidates(outcome.texts, mapping, fmt, note)
         return [result if result is not None else Failure("not realized") for result in results]
+
+
+def _broken_relations(segment: Segment, meta: ModelMeta) -> str | None:
+    """A relation model given a list of relation-like items of which one is not a relation: never linearised as
+    Python text; the template (or the planner's error) says what is wrong."""
+    if not meta.max_entities:
+        return None
+    for name, fact in segment.facts.items():
+        value = fact.value
+        if isinstance(value, list) and relations_in(value) is None and any(isinstance(v, (list, dict)) for v in value):
+            problem = next((f"item {i}: {p}" for i, v in enumerate(value) if (p := triple_problem(v))),
+                           "not a relation list")
+            return f"fact {name!r} is no relation list the model was trained on: {problem}"
+    return None
