@@ -20,7 +20,7 @@ uvicorn = pytest.importorskip("uvicorn")
 from fastapi.testclient import TestClient  # noqa: E402
 
 from hybridnlg import Engine  # noqa: E402
-from hybridnlg.runtime.playground import router, sample_records  # noqa: E402
+from hybridnlg.runtime.playground import sample_records  # noqa: E402
 from hybridnlg.runtime.server import create_app  # noqa: E402
 from hybridnlg.testing import FakeRealizer, FakeValidator, make_engine, plugin_of  # noqa: E402
 from tests.conftest import PACKS  # noqa: E402
@@ -45,7 +45,6 @@ def engine_in(folder: Path) -> Engine:
 
 def app_for(engine: Engine) -> Any:
     app = create_app(engine)
-    app.include_router(router)
     return app
 
 

@@ -56,7 +56,8 @@ def test_without_a_valid_key_every_endpoint_but_the_probes_is_401() -> None:
 
 def check_every_endpoint(client: TestClient) -> None:
     for method, path in [("post", "/render"), ("post", "/batch"), ("post", "/verify"), ("get", "/plugins"),
-                         ("get", "/docs"), ("get", "/openapi.json"), ("get", "/nowhere")]:
+                         ("get", "/docs"), ("get", "/openapi.json"), ("get", "/nowhere"),
+                         ("get", "/playground/samples"), ("post", "/playground/explain")]:
         answer = client.request(method, path, json={"record": RECORD})
         assert answer.status_code == 401, path
         assert answer.headers["www-authenticate"] == 'Bearer realm="hybridnlg"'
@@ -69,6 +70,9 @@ def check_every_endpoint(client: TestClient) -> None:
         assert client.get("/openapi.json", headers={"Authorization": f"Bearer {key}"}).status_code == 200
     for path in ("/health", "/health/live", "/health/ready", "/metrics"):
         assert client.get(path).status_code == 200, path
+    # the playground page holds no data: it stays open, and its calls need the key
+    page = client.get("/")
+    assert page.status_code == 200 and "<!doctype html>" in page.text.lower()
 
 
 def test_probes_and_metrics_can_be_protected_too() -> None:

@@ -27,6 +27,7 @@ from .gather import Gatherer
 from .limits import BodyLimit
 from .limits_http import Admission
 from .metrics import CONTENT_TYPE, ServeMetrics
+from .playground import router as playground_router
 from .settings import WORK_PATHS, ServeSettings
 from .warmup import Readiness, default_sample, warm_up
 
@@ -165,12 +166,15 @@ def create_app(engine: Engine, settings: ServeSettings | None = None, *, warmed:
     app.state.engine, app.state.gatherer, app.state.service = engine, gatherer, service
     _work_routes(app, service)
     _info_routes(app, service)
+    app.include_router(playground_router)
     known = {str(getattr(route, "path", "")) for route in app.routes}
     # Starlette runs the last added middleware first: observe, then authenticate, then size, then admit.
     app.add_middleware(Admission, paths=WORK_PATHS, max_in_flight=settings.max_concurrency,
                        timeout_s=settings.timeout_s, retry_after_s=settings.retry_after_s)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    open_paths = (() if settings.protect_health else ("/health",)) + (() if settings.protect_metrics else ("/metrics",))
+    # the playground page itself holds no data (its calls carry the key the user types), so it stays open
+    open_paths = (("/",) + (() if settings.protect_health else ("/health",))
+                  + (() if settings.protect_metrics else ("/metrics",)))
     app.add_middleware(BearerAuth, keys=settings.keys(), open_paths=open_paths)
     app.add_middleware(RequestObserver, metrics=metrics, endpoint_of=lambda path: path if path in known else "other",
                        logger=json_logger() if settings.log_json else None)
