@@ -10,6 +10,8 @@ from ..errors import HybridNLGError
 
 CONFIG = """\
 # The {domain} pack: edit the segments and templates, then `hybridnlg check {folder}/config.yaml`.
+# Templates write every segment. For GPT-2 on this domain, train a model on your data/text pairs
+# (`hybridnlg train`, then `realizer: auto` and `realizers: {{gpt2: {{model: MODEL}}}}`): docs/domain-adaptation.md.
 templates: ./templates
 locale: en_US
 seed: 0
