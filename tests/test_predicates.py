@@ -143,3 +143,25 @@ def test_by_subject_groups_relations_in_tree_order() -> None:
     assert groups[0]["relations"] == [{"predicate": "q", "object": "B"}, {"predicate": "r", "object": "D"}]
     with pytest.raises(ValueError, match="expected a non-empty list of triples"):
         by_subject("not triples")
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("Stuart_Parker_(footballer)", "Stuart Parker manages the club."),  # a disambiguator
+    ("Auburn,_Alabama", "Auburn is part of the county."),  # a qualifying place
+    ("English_language", "English is spoken there."),  # a class word
+    ("A.F.C._Blackpool", "AFC Blackpool is the club."),  # abbreviation dots
+    ("Agremiação_Sportiva_Arapiraquense", "Agremiacao Sportiva Arapiraquense is the club."),  # accents
+    ("Kidney_bean", "Kidney beans are in it."),  # the plural
+])
+def test_entity_names_are_found_the_way_prose_writes_them(name: str, text: str) -> None:
+    from hybridnlg_spacy.entities import find_entity
+
+    assert find_entity(text, name.replace("_", " "), []) is not None
+    assert find_entity("Nothing of the kind.", name.replace("_", " "), []) is None
+
+
+def test_an_entity_inside_another_ones_span_does_not_count() -> None:
+    from hybridnlg_spacy.entities import find_entity
+
+    assert find_entity("Aarhus Airport is busy.", "Aarhus", [(0, 14)]) is None
+    assert find_entity("Aarhus Airport serves Aarhus.", "Aarhus", [(0, 14)]) == (22, 28)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from hybridnlg import Fact, Issue, Segment, predicate_words, relations_in, surface_form
 
 from .dates import as_date, find_date
+from .entities import find_entity, fold
 from .fluency import DANGLING, VERB_WORDS
 from .lexicon import Lexicon, LexiconMatch, Reading, value_key
 from .numbers import NumberMention, NumberReader, agrees, as_number, currency_symbols, numbers_in
@@ -440,11 +441,10 @@ class FactChecker:
 
     def _end(self, state: _State, end: str, mentions: list[NumberMention], avoid: list[Span]) -> Span | None:
         """Where a relation's subject or object is written, outside the other end's span ('Aarhus' in 'Aarhus
-        Airport' is not Aarhus): as a phrase, or a number or a date in any common form ('2702.0' as 2,702 or 2702
-        metres; '1963-03-20' as March 20, 1963)."""
-        found = [s for s in find_phrase(state.text, end) if not any(a < s[1] and s[0] < b for a, b in avoid)]
-        if found:
-            return found[0]
+        Airport' is not Aarhus): as a name the way prose writes it (see entities.py), or a number or a date in any
+        common form ('2702.0' as 2,702 or 2702 metres; '1963-03-20' as March 20, 1963)."""
+        if (found := find_entity(state.text, end, avoid)) is not None:
+            return found
         if (day := as_date(end)) is not None:
             return find_date(state.text, day, self.settings.locales)
         wanted = self.reader.read(end)  # a number, perhaps with its unit ("52.0 minutes")
@@ -465,7 +465,9 @@ class FactChecker:
     def _entities(self, state: _State, doc: Doc, statistical: bool) -> None:
         data = (state.segment.context, state.segment.fact_values())
         blob = " | ".join(str(leaf).lower() for v in data for leaf in leaves(v) if isinstance(leaf, str))
-        blob += " | " + self.lexicon.vocabulary
+        # a relation's predicate is data too ("its OCLC number"), and names are compared without accents
+        predicates = [predicate_words(t[1]) for v in data[1].values() for t in relations_in(v) or []]
+        blob = fold(" | ".join([blob, *predicates]).lower()) + " | " + self.lexicon.vocabulary
         for tokens in self._name_candidates(doc, statistical, state):
             words = [
                 t
@@ -475,7 +477,7 @@ class FactChecker:
             ]
             if not words:
                 continue
-            if all(re.search(rf"(?<!\w){re.escape(t.lower_)}(?!\w)", blob) for t in words):
+            if all(re.search(rf"(?<!\w){re.escape(fold(t.lower_))}(?!\w)", blob) for t in words):
                 continue
             span = (words[0].idx, words[-1].idx + len(words[-1]))
             state.added(f"{state.text[span[0]:span[1]]!r} is not in the data", span)

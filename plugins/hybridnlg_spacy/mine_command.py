@@ -39,5 +39,5 @@ def mine_command(pairs: Path, out: Path, hold_out: str, min_texts: int) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(yaml.safe_dump(document.model_dump(), sort_keys=False, allow_unicode=True, width=120),
                    encoding="utf-8")
-    checked = sum(1 for e in entries.values() if e.coverage >= 0.85)
-    click.echo(f"{len(entries)} predicates ({checked} with cues covering at least 85% of their texts) -> {out}")
+    checked = sum(1 for e in entries.values() if e.coverage >= 0.9)
+    click.echo(f"{len(entries)} predicates ({checked} with cues covering at least 90% of their texts) -> {out}")

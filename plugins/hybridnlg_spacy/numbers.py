@@ -156,7 +156,7 @@ def numbers_in(value: Any, reader: NumberReader) -> Iterator[float]:
     if isinstance(value, (int, float, Decimal)):
         return
     if isinstance(value, str):
-        for mention in reader.read(value):
+        for mention in reader.read(value.replace("_", " ")):  # 2015_Campeonato_Brasileiro: 2015
             yield mention.value
         return
     if isinstance(value, dict):

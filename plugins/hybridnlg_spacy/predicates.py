@@ -29,7 +29,7 @@ STOP_WORDS = frozenset(
 )
 MAX_CUES = 8
 MIN_LIFT = 3.0
-MIN_SHARE = 0.05
+MIN_SHARE = 0.03
 
 
 def stem(word: str) -> str:
@@ -128,8 +128,8 @@ def read_relation_pairs(path: Path, hold_out: frozenset[str] = frozenset()) -> I
 
 def mine(pairs: Iterable[tuple[list[Any], str]], min_texts: int = 5) -> dict[str, PredicateEntry]:
     """Cue words per predicate: greedy cover of the predicate's texts (those about it alone, when there are enough)
-    by words with a lift of at least 3 over their rate in all texts; the predicate's own words always count. Entity
-    words (subject, object) are not cues."""
+    by words with a lift of at least 3 over their rate in the texts without the predicate; the predicate's own words
+    always count. Entity words (subject, object) are not cues."""
     total = 0
     overall: Counter[str] = Counter()
     texts_of: dict[str, list[set[str]]] = {}
@@ -148,7 +148,12 @@ def mine(pairs: Iterable[tuple[list[Any], str]], min_texts: int = 5) -> dict[str
     for predicate, texts in sorted(texts_of.items()):
         own = alone.get(predicate, [])
         source = own if len(own) >= min_texts else texts
-        if len(source) >= min_texts and (entry := _cues(predicate, source, overall, total)) is not None:
+        # the reference rate is that of the texts without the predicate: a word common in its many multi-relation
+        # texts ("led" for leader) is still its word
+        with_it = Counter(word for words in texts for word in words)
+        elsewhere = Counter({w: n - with_it[w] for w, n in overall.items()})
+        others = max(total - len(texts), 1)
+        if len(source) >= min_texts and (entry := _cues(predicate, source, elsewhere, others)) is not None:
             entries[predicate] = entry
     return entries
 
@@ -157,14 +162,14 @@ def _cues(predicate: str, texts: list[set[str]], overall: Counter[str], total: i
     counts = Counter(word for words in texts for word in words)
     own = [w for w in stems(predicate_words(predicate)) if counts[w]]
     candidates = [w for w, n in counts.items()
-                  if n >= MIN_SHARE * len(texts) and (n / len(texts)) / (overall[w] / total) >= MIN_LIFT]
+                  if n >= MIN_SHARE * len(texts) and (n / len(texts)) / (max(overall[w], 1) / total) >= MIN_LIFT]
     chosen = list(dict.fromkeys(own))
     covered = [bool(words & set(chosen)) for words in texts]
     while len(chosen) < MAX_CUES:
         gains = {w: sum(1 for words, done in zip(texts, covered, strict=True) if not done and w in words)
                  for w in candidates if w not in chosen}
         best = max(gains, key=lambda w: gains[w], default=None)
-        if best is None or gains[best] < max(2, 0.02 * len(texts)):
+        if best is None or gains[best] < max(2, 0.01 * len(texts)):
             break
         chosen.append(best)
         covered = [done or best in words for words, done in zip(texts, covered, strict=True)]

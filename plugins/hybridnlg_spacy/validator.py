@@ -50,7 +50,7 @@ class SpacyValidatorConfig(ComponentConfig):
         default_factory=list,
         description="Predicate lexicons (`hybridnlg lexicon mine`): the words that say each relation predicate.")
     min_predicate_coverage: float = Field(
-        0.85, ge=0, le=1,
+        0.9, ge=0, le=1,
         description="A predicate is checked only when its cues cover this share of its training texts; others are "
                     "listed as unchecked in the trace.")
     lexicon_files: list[str] = Field(
