@@ -72,14 +72,17 @@ def coverage(records: list[dict[str, Any]], texts: list[str]) -> tuple[int, int]
     return found, total
 
 
-def run_split(split: str, limit: int | None) -> dict[str, Any]:
+def run_split(split: str, limit: int | None, model: str | None) -> dict[str, Any]:
     pairs = entries(split, limit)
     records = [data for data, _ in pairs]
     references = [refs for _, refs in pairs]
     config, base = read_config(CONFIG)
-    engine = Engine(config, base)
-    gpt2_top = {**config.realizers["gpt2"], "num_candidates": 1}
-    unchecked = Engine(config.model_copy(update={"validators": {}, "realizers": {"gpt2": gpt2_top}}), base)
+    gpt2 = {**config.realizers["gpt2"], **({"model": str(Path(model).resolve())} if model else {})}
+    config = config.model_copy(update={"realizers": {"gpt2": gpt2}})
+    engine = Engine(config, base, trusted=bool(model))  # a model folder given here may lie outside the pack
+    gpt2_top = {**gpt2, "num_candidates": 1}
+    unchecked = Engine(config.model_copy(update={"validators": {}, "realizers": {"gpt2": gpt2_top}}), base,
+                       trusted=bool(model))
     results: dict[str, Any] = {}
     for label, runner, realizer in [("template", engine, "template"), (UNVALIDATED, unchecked, "gpt2"),
                                     ("hybrid (auto)", engine, None)]:
@@ -101,12 +104,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=int, default=None, help="First N entries of each split (quick runs).")
     parser.add_argument("--split", choices=["seen", "unseen", "both"], default="both")
+    parser.add_argument("--model", default=None, help="A GPT-2 model folder instead of the pack's webnlg-small.")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "webnlg_dev.json")
     args = parser.parse_args()
     if not DEV.is_file():
         sys.exit(f"no WebNLG dev data at {DEV}")
     splits = ["seen", "unseen"] if args.split == "both" else [args.split]
-    results = {split: run_split(split, args.limit) for split in splits}
+    results = {split: run_split(split, args.limit, args.model) for split in splits}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
     print()
