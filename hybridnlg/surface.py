@@ -13,21 +13,23 @@ from collections.abc import Mapping
 from typing import Any
 
 _TYPED = re.compile(r'^"?(.*?)"?\^\^\S*$', re.DOTALL)
-_UNIT = re.compile(r'^"([^"]*)"\s*\(([^)]*)\)$')
+_UNIT = re.compile(r'^"([^"]*)"\s*\(([^)]*)\)$|^(-?\d[\d.,]*)\s*\(([^)]*)\)$')
 _WIKI_EMPHASIS = re.compile("'{2,3}")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
 def surface_form(value: Any) -> str:
     """`Aarhus_Airport` -> 'Aarhus Airport'; `"Aarhus, Denmark"` -> 'Aarhus, Denmark'; `"52.0"(minutes)` ->
-    '52.0 minutes'; `"1963-03-20"^^xsd:date` -> '1963-03-20'; booleans as yes/no; 3.0 -> '3'."""
+    '52.0 minutes' (and `2368.05 (days)` -> '2368.05 days'); `"1963-03-20"^^xsd:date` -> '1963-03-20'; booleans as
+    yes/no; 3.0 -> '3'."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     text = str(value).strip()
-    if match := _UNIT.match(text):
-        text = f"{match.group(1)} {match.group(2)}"
+    if match := _UNIT.match(text):  # "52.0"(minutes) and 2368.05 (days): a number and its unit
+        number, unit = (match.group(1), match.group(2)) if match.group(1) is not None else match.group(3, 4)
+        text = f"{number} {_CAMEL.sub(' ', unit).lower()}"
     if match := _TYPED.match(text):
         text = match.group(1)
     while len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":

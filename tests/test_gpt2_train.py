@@ -219,6 +219,10 @@ def test_relations_get_one_optional_placeholder_per_entity() -> None:
     # entity placeholders are optional: the paraphrased date is for the validator to judge
     assert restore("__ENT1__ was born on 15 March 1932.", mapping) == ("Alan Bean was born on 15 March 1932.", None)
     assert restore("__ENT9__ flew.", mapping)[1] == "leftover placeholder __ENT9__"
+    # a placeholder stands for the name as texts write it: no disambiguator, and a unit the model writes itself
+    units = {"__ENT1__": "Stuart Parker (footballer)", "__ENT2__": "2368.05 days"}
+    assert restore("__ENT1__ ran __ENT2__ days.", units) == ("Stuart Parker ran 2368.05 days.", None)
+    assert restore("__ENT1__ ran __ENT2__.", units) == ("Stuart Parker ran 2368.05 days.", None)
     # an aggregated segment holds one relation per fact (`foreach` items): one entity table over all of them
     merged = {f"fact[{i}].triple": triple for i, triple in enumerate(data["triples"])}
     source, _ = linearise(merged, meta)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,5 +167,26 @@ def restore(text: str, mapping: Mapping[str, str]) -> tuple[str | None, str | No
     if missing:
         return None, f"missing placeholder {', '.join(missing)}"
     for token, value in mapping.items():
-        text = text.replace(token, value)
+        if ENTITY_PLACEHOLDER.fullmatch(token):
+            text = re.sub(re.escape(token) + r"(?=(.{0,40}))", _entity_restorer(value), text, flags=re.DOTALL)
+        else:
+            text = text.replace(token, value)
     return text, None
+
+
+def _entity_restorer(value: str) -> Callable[[re.Match[str]], str]:
+    return lambda match: prose_name(value, match.group(1))
+
+
+def prose_name(written: str, after: str = "") -> str:
+    """An entity as a text writes it, which is what its placeholder stood for in training (delexicalisation
+    replaced the variant the text had): without a trailing parenthetical ('Stuart Parker (footballer)' is Stuart
+    Parker), and without the trailing words the text goes on with ('2368.05 days' before ' days' is 2368.05: the
+    model wrote the unit itself)."""
+    name = re.sub(r"\s*\([^)]*\)$", "", written) or written
+    words = name.split()
+    for cut in range(1, len(words)):
+        tail = " ".join(words[cut:])
+        if after.lower().startswith(" " + tail.lower()) and not after[1 + len(tail):2 + len(tail)].isalnum():
+            return " ".join(words[:cut])
+    return name
