@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 _TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -40,3 +41,15 @@ def qualify(path: str, alias: str, prefix: str) -> str:
     if path.startswith(alias + ".") or path.startswith(alias + "["):
         return prefix + path[len(alias):]
     return path
+
+
+def leaves(value: Any) -> Iterator[Any]:
+    """Every scalar inside a value: mapping values and list items, depth first, in order."""
+    if isinstance(value, Mapping):
+        for item in value.values():
+            yield from leaves(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from leaves(item)
+    else:
+        yield value

@@ -11,20 +11,9 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .paths import PathError, resolve
+from .paths import PathError, leaves, resolve
 
 MASK = "[redacted]"
-
-
-def _leaves(value: Any) -> Iterator[Any]:
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from _leaves(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _leaves(item)
-    else:
-        yield value
 
 
 def _by_key(data: Any, key: str) -> Iterator[Any]:
@@ -63,7 +52,7 @@ def redacted_values(record: Any, fields: Iterable[str]) -> list[str]:
         else:
             found = _by_key(record, field)
         for value in found:
-            for leaf in _leaves(value):
+            for leaf in leaves(value):
                 forms.update(_forms(leaf))
     return sorted(forms, key=len, reverse=True)
 

@@ -341,6 +341,11 @@ def _serve_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--drain-s", type=click.FloatRange(min=0), default=30.0, show_default=True,
                      help="On shutdown, how long in-flight requests and windows may take to finish."),
     ]
+    return _with_options(command, options)
+
+
+def _with_options(command: Callable[..., Any], options: list[Callable[..., Any]]) -> Callable[..., Any]:
+    """Apply click options in the order listed (the first shows first in --help)."""
     for option in reversed(options):
         command = option(command)
     return command
@@ -360,9 +365,7 @@ def _ray_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--num-cpus", type=click.FloatRange(min=0), default=1.0, show_default=True,
                      help="CPUs per replica."),
     ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+    return _with_options(command, options)
 
 
 @cli.command()

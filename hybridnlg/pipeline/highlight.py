@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..paths import leaves
 from ..surface import surface_form
 
 
@@ -26,22 +27,11 @@ class Mark:
     label: str  # shown on hover: "food = Japanese", "wrong_value: ..."
 
 
-def _scalars(value: Any) -> Iterable[Any]:
-    """The leaf values of a fact: relation lists and nested records hold several."""
-    if isinstance(value, Mapping):
-        for item in value.values():
-            yield from _scalars(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _scalars(item)
-    elif value is not None and not isinstance(value, bool):  # yes/no slots are said in words, never as "True"
-        yield value
-
-
 def written_forms(value: Any) -> list[str]:
     """Ways a fact's value may appear verbatim in a text, longest first."""
     forms: set[str] = set()
-    for scalar in _scalars(value):
+    # yes/no slots are said in words, never as "True"
+    for scalar in (leaf for leaf in leaves(value) if leaf is not None and not isinstance(leaf, bool)):
         forms.update({str(scalar).strip(), surface_form(scalar)})
         if isinstance(scalar, int) and abs(scalar) >= 1000:
             forms.add(f"{scalar:,}")
