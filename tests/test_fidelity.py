@@ -205,6 +205,22 @@ def test_the_shipped_e2e_checker_passes_a_faithful_text_and_catches_a_missing_fa
     assert report.facts["food"].status == "missing" and report.facts["food"].validator == "fidelity"
 
 
+def test_int8_gives_the_same_verdicts_with_quantised_layers() -> None:
+    import torch
+
+    from hybridnlg_fidelity.model import load, short_names
+
+    source = str(short_names()["e2e-fidelity"])
+    int8 = load(source, "cpu", int8=True)
+    assert any(isinstance(m, torch.ao.nn.quantized.dynamic.Linear) for m in int8.model.modules())
+    assert load(source, "cpu") is not int8  # the float model is another cached copy, left as it was
+    engine = e2e_pack({"fidelity": {"model": "e2e-fidelity", "dtype": "int8", "device": "cpu"}})
+    record = {"name": "The Eagle", "eatType": "pub", "food": "Chinese", "area": "riverside"}
+    assert engine.verify(record, "The Eagle is a Chinese pub in the riverside area.").passed
+    report = engine.verify(record, "The Eagle is a pub in the riverside area.")
+    assert [(i.code, i.fact) for i in report.issues] == [("missing_fact", "food")]
+
+
 @pytest.mark.parametrize(("record", "text"), [
     ({"name": "The Eagle"}, "The Eagle is a great place to take your family."),
     ({"name": "The Eagle", "eatType": "pub", "food": "Chinese", "area": "riverside"},

@@ -42,7 +42,7 @@ class FidelityModel:
         return out
 
 
-_cache: dict[tuple[str, str], FidelityModel] = {}
+_cache: dict[tuple[str, str, bool], FidelityModel] = {}
 _lock = threading.Lock()
 
 
@@ -74,11 +74,14 @@ def pick_device(device: str) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def load(source: str, device: str = "auto", local_files_only: bool = True) -> FidelityModel:
+def load(source: str, device: str = "auto", local_files_only: bool = True, int8: bool = False) -> FidelityModel:
+    """The model (one copy per process, device and dtype); `int8`: dynamically quantised, on the CPU only."""
     device = pick_device(device)
+    int8 = int8 and device == "cpu"
+    key = (source, device, int8)
     with _lock:
-        if (source, device) in _cache:
-            return _cache[(source, device)]
+        if key in _cache:
+            return _cache[key]
         import torch
         from transformers import AutoTokenizer, GPT2ForSequenceClassification
         from transformers.utils import logging as hf_logging
@@ -94,11 +97,15 @@ def load(source: str, device: str = "auto", local_files_only: bool = True) -> Fi
             if bars:
                 hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
         model.to(device).eval()  # type: ignore[arg-type]
+        if int8:
+            from hybridnlg_gpt2.quantize import quantize_int8
+
+            model = quantize_int8(model)
         meta = _meta(Path(source))
         tokenizer.padding_side = "right"
         loaded = FidelityModel(model, tokenizer, tuple(meta.get("labels", LABELS)), int(meta.get("max_length", 256)),
                                source, device)
-        _cache[(source, device)] = loaded
+        _cache[key] = loaded
         return loaded
 
 
