@@ -1,6 +1,6 @@
 """Template only vs GPT-2 unvalidated vs hybrid `auto` on WebNLG 3.0 dev, on seen and on held-out categories.
 
-    python benchmarks/webnlg_dev.py [--limit N] [--split seen|unseen|both] [--out benchmarks/out/webnlg_dev.json]
+    python benchmarks/webnlg_dev.py [--limit N] [--split seen|unseen|both] [--model DIR] [--out FILE.json]
 
 Records are WebNLG entries as the pack takes them (`{"triples": [{subject, predicate, object}, ...]}`, raw DBpedia
 strings), with all of an entry's texts as references. `seen`: dev entries of the categories webnlg-small was trained
@@ -38,7 +38,9 @@ def entries(split: str, limit: int | None) -> list[tuple[dict[str, Any], list[st
     rows = [r for r in rows if (r["category"] in HELD_OUT) == (split == "unseen")]
     pairs = [({"triples": [{"subject": s, "predicate": p, "object": o} for s, p, o in r["triples"]]}, r["texts"])
              for r in rows]
-    return pairs[:limit] if limit else pairs
+    if not limit or limit >= len(pairs):
+        return pairs
+    return [pairs[i * len(pairs) // limit] for i in range(limit)]  # spread over the file: every category, every size
 
 
 def _norm(text: str) -> str:
@@ -102,7 +104,8 @@ def run_split(split: str, limit: int | None, model: str | None) -> dict[str, Any
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--limit", type=int, default=None, help="First N entries of each split (quick runs).")
+    parser.add_argument("--limit", type=int, default=None,
+                        help="N entries of each split, spread evenly over it (the file is sorted by category, size).")
     parser.add_argument("--split", choices=["seen", "unseen", "both"], default="both")
     parser.add_argument("--model", default=None, help="A GPT-2 model folder instead of the pack's webnlg-small.")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "webnlg_dev.json")
