@@ -73,3 +73,26 @@ def test_an_empty_triple_list_is_left_out_and_strict_makes_it_an_error(record: d
     assert report.text == "" and report.left_out == ["entry (none of triples)"]
     with pytest.raises(RealizationError, match=r"strict.*none of triples"):
         engine.render(record, strict=True)
+
+
+def test_the_shipped_webnlg_model_writes_entries_and_the_validator_guards_them() -> None:
+    pytest.importorskip("transformers")
+    engine = Engine.from_config(CONFIG, entrypoints=False)
+    report = engine.render(RECORD)
+    [segment] = report.segments
+    assert segment.route.realizers == ["gpt2", "template"] and segment.route.skipped == {}
+    gpt2 = [c for c in segment.candidates if c.candidate.realizer == "gpt2"]
+    assert gpt2 and all("__ENT" not in c.candidate.text for c in gpt2)  # entity placeholders restored
+    assert not segment.flagged and "Aarhus Airport" in report.text  # whoever wrote it, it passed validation
+
+
+def test_the_restaurant_model_is_never_used_for_triples() -> None:
+    pytest.importorskip("transformers")
+    import yaml
+
+    config = yaml.safe_load(CONFIG.read_text())
+    config["realizers"]["gpt2"]["model"] = "e2e-small"
+    engine = Engine.from_config(config, config_dir=CONFIG.parent, entrypoints=False)
+    route = engine.route(engine.plan(RECORD).segments[0])
+    assert route.realizers == ["template"] and "does not know triples" in route.skipped["gpt2"]
+    assert any("leaves out gpt2" in notice and "does not know triples" in notice for notice in engine.notices())
