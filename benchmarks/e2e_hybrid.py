@@ -2,6 +2,7 @@
 
     python benchmarks/e2e_hybrid.py [--limit N] [--out benchmarks/out/e2e_hybrid.json]
     python benchmarks/e2e_hybrid.py --only hybrid --fidelity e2e-fidelity   # with the learned validator too
+    python benchmarks/e2e_hybrid.py --only hybrid --fidelity e2e-fidelity --fidelity-dtype int8
 
 One record per distinct MR of ../shared/data/e2e/devset.csv with all its references. Per run: BLEU (sacrebleu,
 multi-reference), the validator's fact error rate, an independent lexicon-based slot error rate
@@ -49,6 +50,8 @@ def main() -> None:
     parser.add_argument("--num-candidates", type=int, default=None, help="Override the pack's n-best.")
     parser.add_argument("--fidelity", default=None, metavar="MODEL",
                         help="Add the fidelity validator with this checkpoint (e.g. e2e-fidelity) beside spaCy.")
+    parser.add_argument("--fidelity-dtype", choices=["auto", "int8"], default="auto",
+                        help="The fidelity model's dtype (int8: dynamic quantisation on the CPU).")
     parser.add_argument("--only", default=None, help="Run only the runs whose label contains this (e.g. hybrid).")
     args = parser.parse_args()
     pairs = dev_records(limit=args.limit)
@@ -61,7 +64,7 @@ def main() -> None:
             gpt2[key] = getattr(args, key)
     validators = dict(config.validators or {})
     if args.fidelity:
-        validators["fidelity"] = {"model": args.fidelity}
+        validators["fidelity"] = {"model": args.fidelity, "dtype": args.fidelity_dtype}
     engine = Engine(config.model_copy(update={"realizers": {"gpt2": gpt2}, "validators": validators}), base)
     top = {**gpt2, "num_candidates": 1}
     unchecked = Engine(config.model_copy(update={"validators": {}, "realizers": {"gpt2": top}}), base)
