@@ -74,7 +74,7 @@ def coverage(records: list[dict[str, Any]], texts: list[str]) -> tuple[int, int]
     return found, total
 
 
-def run_split(split: str, limit: int | None, model: str | None) -> dict[str, Any]:
+def run_split(split: str, limit: int | None, model: str | None, only: str | None = None) -> dict[str, Any]:
     pairs = entries(split, limit)
     records = [data for data, _ in pairs]
     references = [refs for _, refs in pairs]
@@ -88,6 +88,8 @@ def run_split(split: str, limit: int | None, model: str | None) -> dict[str, Any
     results: dict[str, Any] = {}
     for label, runner, realizer in [("template", engine, "template"), (UNVALIDATED, unchecked, "gpt2"),
                                     ("hybrid (auto)", engine, None)]:
+        if only and only not in label:
+            continue
         started = time.perf_counter()
         outputs = list(runner.render_many(records, realizer=realizer, errors="record"))
         elapsed = time.perf_counter() - started
@@ -108,12 +110,13 @@ def main() -> None:
                         help="N entries of each split, spread evenly over it (the file is sorted by category, size).")
     parser.add_argument("--split", choices=["seen", "unseen", "both"], default="both")
     parser.add_argument("--model", default=None, help="A GPT-2 model folder instead of the pack's webnlg-small.")
+    parser.add_argument("--only", default=None, help="Run only the runs whose label contains this (e.g. hybrid).")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "webnlg_dev.json")
     args = parser.parse_args()
     if not DEV.is_file():
         sys.exit(f"no WebNLG dev data at {DEV}")
     splits = ["seen", "unseen"] if args.split == "both" else [args.split]
-    results = {split: run_split(split, args.limit, args.model) for split in splits}
+    results = {split: run_split(split, args.limit, args.model, args.only) for split in splits}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
     print()

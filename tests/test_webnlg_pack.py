@@ -96,3 +96,17 @@ def test_the_restaurant_model_is_never_used_for_triples() -> None:
     route = engine.route(engine.plan(RECORD).segments[0])
     assert route.realizers == ["template"] and "does not know triples" in route.skipped["gpt2"]
     assert any("leaves out gpt2" in notice and "does not know triples" in notice for notice in engine.notices())
+
+
+@pytest.mark.parametrize(("text", "passed"), [
+    ("Aarhus Airport serves the city of 2702.0 and has a runway length of Aarhus, Denmark.", False),
+    ("Aarhus Airport serves Aarhus, Denmark and its runway is 2702.0 long.", True),
+    ("With a runway length of 2702.0, Aarhus Airport serves the city of Aarhus, Denmark.", True),
+])
+def test_values_swapped_between_relations_are_wrong(text: str, passed: bool) -> None:
+    report = spacy_only().verify(RECORD, text)
+    assert report.passed is passed
+    if not passed:
+        [issue] = report.issues
+        assert issue.code == "wrong_value" and "the values look swapped" in issue.message
+        assert report.facts["triples"].status == "wrong"

@@ -16,7 +16,7 @@ from .entities import find_entity, fold
 from .fluency import DANGLING, VERB_WORDS
 from .lexicon import Lexicon, LexiconMatch, Reading, value_key
 from .numbers import NumberMention, NumberReader, agrees, as_number, currency_symbols, numbers_in
-from .predicates import PredicateLexicon, stems
+from .predicates import PredicateLexicon, cue_spans, stems
 from .trends import TREND_WORDS, Direction, direction_before, trend_direction
 
 if TYPE_CHECKING:
@@ -416,6 +416,7 @@ class FactChecker:
         text_stems = stems(state.text)
         spans: list[Span] = []
         problems: list[str] = []
+        objects: dict[int, Span] = {}
         for index, (subject, predicate, obj) in enumerate(triples):
             label = f"{surface_form(subject)} | {predicate_words(predicate)} | {surface_form(obj)}"
             ends: dict[str, Span | None] = {}
@@ -423,6 +424,8 @@ class FactChecker:
                 ends[end] = self._end(state, end, mentions, avoid=[s for s in ends.values() if s is not None])
             absent = [written for written, span in ends.items() if span is None]
             spans += [span for span in ends.values() if span is not None]
+            if (found := ends.get(surface_form(obj))) is not None:
+                objects[index] = found
             verdict = self.predicates.judge(str(predicate), text_stems)
             if absent:
                 problems.append(f"{name}[{index}] ({label}): {' and '.join(map(repr, absent))} not in the text")
@@ -430,14 +433,45 @@ class FactChecker:
                 problems.append(f"{name}[{index}] ({label}): {verdict.why}")
             elif verdict.expressed is None:
                 state.status[f"{name}[{index}]"] = f"unchecked predicate: {verdict.why}"
+        swaps = self._swapped(state.text, triples, objects, spans) if not problems else []
         for span in spans:
             state.consumed.append(span)
-        if not problems:
+        for i, j in swaps:
+            (_, p_i, o_i), (_, p_j, o_j) = triples[i], triples[j]
+            message = (f"{name}[{i}] and {name}[{j}]: {surface_form(o_i)!r} is written by what says "
+                       f"{predicate_words(p_j)!r}, and {surface_form(o_j)!r} by what says {predicate_words(p_i)!r}: "
+                       f"the values look swapped")
+            state.wrong(name, message, objects[i])
+        if not problems and not swaps:
             state.express(name)
             return
-        state.status[name] = "missing"
+        if problems:
+            state.status[name] = "missing" if not swaps else "wrong"
         for problem in problems:
             state.issues.append(Issue("missing_fact", f"{problem}", fact=name, span=None, category="fact"))
+
+    def _swapped(self, text: str, triples: list[tuple[Any, Any, Any]], objects: dict[int, Span],
+                 ends: list[Span]) -> list[tuple[int, int]]:
+        """Pairs of relations whose objects each sit by the other's predicate words ("serves the city of 2702.0 and
+        has a runway length of Aarhus"): every end written, every predicate said, and still a wrong value. Only
+        predicates the lexicon checks take part; a word inside a name is no predicate word."""
+        cues: dict[int, list[Span]] = {}
+        for index, (_, predicate, _) in enumerate(triples):
+            stems_of = self.predicates.checked_cues(str(predicate))
+            if stems_of and index in objects:
+                cues[index] = [c for c in cue_spans(text, stems_of)
+                               if not any(a <= c[0] and c[1] <= b for a, b in ends)]
+
+        def nearest(index: int) -> int | None:
+            a0, a1 = objects[index]
+            gaps = [(max(0, max(a0, c0) - min(a1, c1)), other != index, other)
+                    for other, spans in cues.items() for c0, c1 in spans]
+            return min(gaps)[2] if gaps else None
+
+        near = {index: nearest(index) for index in cues}
+        return [(i, j) for i in cues for j in cues
+                if i < j and near[i] == j and near[j] == i and triples[i][1] != triples[j][1]
+                and surface_form(triples[i][2]) != surface_form(triples[j][2])]
 
     def _end(self, state: _State, end: str, mentions: list[NumberMention], avoid: list[Span]) -> Span | None:
         """Where a relation's subject or object is written, outside the other end's span ('Aarhus' in 'Aarhus

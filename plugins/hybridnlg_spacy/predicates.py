@@ -83,6 +83,19 @@ class PredicateLexicon:
                                 f"nothing says {predicate_words(predicate)!r} (cues: {', '.join(entry.cues)})")
 
 
+    def checked_cues(self, predicate: str) -> set[str] | None:
+        """The stems that say a checked predicate (its cues and its own words); None when it is not checked."""
+        entry = self.entries.get(predicate)
+        if entry is None or entry.coverage < self.min_coverage:
+            return None
+        return self.cue_stems[predicate] | stems(predicate_words(predicate))
+
+
+def cue_spans(text: str, cues: set[str]) -> list[tuple[int, int]]:
+    """Where the text has a word whose stem is one of `cues`."""
+    return [m.span() for m in _WORD.finditer(text) if len(m.group()) > 2 and stem(m.group()) in cues]
+
+
 def load_predicates(names: Iterable[str], context: Context, min_coverage: float) -> PredicateLexicon:
     """Predicate files (YAML or JSON, as `hybridnlg lexicon mine` writes them), resolved inside the config's folder."""
     entries: dict[str, PredicateEntry] = {}
