@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -13,17 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-import uvicorn
 
 from hybridnlg import Engine
 from hybridnlg.runtime.server import create_app
 from tests.conftest import PACKS
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.serve_fixtures import running
 
 
 @pytest.fixture(scope="module")
@@ -39,17 +31,8 @@ def server() -> Iterator[tuple[str, Any]]:
 
     gpt2.realize = spy  # type: ignore[method-assign]
     app = create_app(engine, wait_s=0.05)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", {"app": app, "calls": calls}
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with running(app) as (base, _):
+        yield base, {"app": app, "calls": calls}
 
 
 def call(base: str, path: str, body: dict | None = None) -> tuple[int, Any]:
