@@ -442,11 +442,11 @@ class FactChecker:
                        f"{predicate_words(p_j)!r}, and {surface_form(o_j)!r} by what says {predicate_words(p_i)!r}: "
                        f"the values look swapped")
             state.wrong(name, message, objects[i])
-        if not problems and not swaps:
-            state.express(name)
+        if not problems:
+            if not swaps:
+                state.express(name)
             return
-        if problems:
-            state.status[name] = "missing" if not swaps else "wrong"
+        state.status[name] = "missing"
         for problem in problems:
             state.issues.append(Issue("missing_fact", f"{problem}", fact=name, span=None, category="fact"))
 
