@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -9,10 +10,12 @@ import yaml
 
 from hybridnlg import data_licence
 
+from .phrases import mine_phrases
 from .predicates import PredicateFile, mine, read_relation_pairs
 
 
-@click.group("lexicon", help="Lexicons for the spaCy validator.")
+@click.group("lexicon", help="Lexicons mined from data/text pairs: predicate cues for the spaCy validator, "
+                             "predicate phrases for templates.")
 def lexicon_group() -> None:
     pass
 
@@ -41,3 +44,28 @@ def mine_command(pairs: Path, out: Path, hold_out: str, min_texts: int) -> None:
                    encoding="utf-8")
     checked = sum(1 for e in entries.values() if e.coverage >= 0.9)
     click.echo(f"{len(entries)} predicates ({checked} with cues covering at least 90% of their texts) -> {out}")
+
+
+@lexicon_group.command("phrases")
+@click.argument("pairs", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Jinja file to write; a template takes the table with {% from \"NAME\" import phrases %}.")
+@click.option("--hold-out", default="", help="Categories to leave out (comma-separated), as in hybridnlg train.")
+@click.option("--min-count", default=3, show_default=True, type=click.IntRange(1),
+              help="A phrase must be seen in at least this many sentences.")
+def phrases_command(pairs: Path, out: Path, hold_out: str, min_count: int) -> None:
+    """Mine a verb phrase per relation predicate from PAIRS (as for `mine`): the most frequent words between a
+    relation's subject and its object in sentences that say that relation alone ("is located in")."""
+    held = frozenset(c.strip() for c in hold_out.split(",") if c.strip())
+    try:
+        phrases = mine_phrases(read_relation_pairs(pairs, held), min_count)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="PAIRS") from None
+    licence, credit = data_licence(pairs)
+    source = f"`hybridnlg lexicon phrases` from {pairs.name}" + (f" without {', '.join(sorted(held))}" if held else "")
+    notes = [f"Mined by {source}.", *([f"Licence: {licence}."] if licence else []), *credit]
+    header = "\n".join(f"   {line}" for line in notes)
+    table = json.dumps(phrases, ensure_ascii=False, indent=1)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(f"{{#-\n{header}\n-#}}\n{{%- set phrases = {table} -%}}\n", encoding="utf-8")
+    click.echo(f"{len(phrases)} predicate phrases -> {out}")
