@@ -80,6 +80,29 @@ def test_lora_fine_tunes_a_local_pretrained_model(tmp_path: Path) -> None:
     assert realizer.check() == []
 
 
+def test_training_goes_on_from_a_float16_checkpoint_in_float32(tmp_path: Path) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from hybridnlg_gpt2.formatting import ModelMeta
+    from hybridnlg_gpt2.train import _pretrained_model
+
+    pairs = write_e2e_csv(tmp_path / "train.csv")
+    first = tmp_path / "first"
+    train(TrainSettings(pairs=pairs, base="scratch:tiny", out=first, epochs=1, batch_size=8, warmup=1, vocab_size=300,
+                        max_steps=1, quiet=True))  # saved in float16, the default
+    settings = TrainSettings(pairs=pairs, base=str(first), out=tmp_path / "second", epochs=1, batch_size=8,
+                             warmup=1, max_steps=2, quiet=True)
+    meta = json.loads((first / "hybridnlg_meta.json").read_text(encoding="utf-8"))
+    model, _ = _pretrained_model(str(first), [], ModelMeta(**meta), 0.1)
+    assert {p.dtype for p in model.parameters()} == {torch.float32}  # AdamW steps on float16 weights round away
+    before = model.transformer.wte.weight.detach().clone()
+    result = train(settings)
+    assert result.steps == 2
+    after = AutoModelForCausalLM.from_pretrained(tmp_path / "second").transformer.wte.weight.float()
+    assert not torch.equal(before, after)
+
+
 def test_settings_reject_lora_on_scratch_without_click(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="lora adapts a pretrained model") as caught:
         TrainSettings(pairs=write_e2e_csv(tmp_path / "train.csv"), base="scratch:tiny", out=tmp_path / "x", lora=True)

@@ -174,12 +174,15 @@ def _scratch_model(size: str, tokenizer_texts: list[str], meta: ModelMeta, vocab
 
 def _pretrained_model(base: str, tokenizer_texts: list[str], meta: ModelMeta, dropout: float) -> tuple[Any, Any]:
     """The base model with the tokenizer extended by the special tokens; cuts meta.max_length to its positions."""
+    import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from .tokenizer import extend_pretrained
 
     tokenizer = extend_pretrained(AutoTokenizer.from_pretrained(base), meta)
-    model = AutoModelForCausalLM.from_pretrained(base, resid_pdrop=dropout, embd_pdrop=dropout, attn_pdrop=dropout)
+    # float32 whatever the checkpoint was saved in: AdamW steps on float16 weights round to nothing.
+    model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32, resid_pdrop=dropout, embd_pdrop=dropout,
+                                                 attn_pdrop=dropout)
     model.resize_token_embeddings(len(tokenizer))
     model.config.pad_token_id = tokenizer.pad_token_id
     positions = int(getattr(model.config, "n_positions", 1024))
