@@ -33,6 +33,7 @@ from .surface import (
     relations_in,
     surface_form,
     triple_problem,
+    without_disambiguator,
 )
 from .text import capitalize_first, join_clauses, sentence, tidy
 from .types import Candidate, Fact, Failure, Issue, RealizeResult, Segment, ValidationReport
@@ -92,6 +93,7 @@ __all__ = [
     "require",
     "sentence",
     "surface_form",
+    "without_disambiguator",
     "as_triple",
     "by_subject",
     "relation_triples",

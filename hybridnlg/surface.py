@@ -16,6 +16,7 @@ _TYPED = re.compile(r'^"?(.*?)"?\^\^\S*$', re.DOTALL)
 _UNIT = re.compile(r'^"([^"]*)"\s*\(([^)]*)\)$|^(-?\d[\d.,]*)\s*\(([^)]*)\)$')
 _WIKI_EMPHASIS = re.compile("'{2,3}")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_DISAMBIGUATOR = re.compile(r"\s*\([^)]*\)$")
 
 
 def surface_form(value: Any) -> str:
@@ -36,6 +37,12 @@ def surface_form(value: Any) -> str:
         text = text[1:-1].strip()
     text = _WIKI_EMPHASIS.sub("", text)  # the two or three apostrophes of wiki italics and bold
     return " ".join(text.replace("_", " ").split())
+
+
+def without_disambiguator(text: str) -> str:
+    """'Stuart Parker (footballer)' -> 'Stuart Parker': the trailing parenthetical prose leaves out (a unit in
+    parentheses is no disambiguator: surface_form has already made it part of the text)."""
+    return _DISAMBIGUATOR.sub("", text) or text
 
 
 def predicate_words(name: Any) -> str:

@@ -50,6 +50,15 @@ def test_babel_filters_follow_the_locale(locale: str, expected: tuple[str, ...])
     assert got == expected
 
 
+@pytest.mark.parametrize(("value", "written"), [
+    ("Stuart_Parker_(footballer)", "Stuart Parker"), ("Whig_Party_(United_States)", "Whig Party"),
+    ('"1963-03-20"^^xsd:date', "March 20, 1963"), ("1963-02-30", "1963-02-30"), ("2368.05 (days)", "2368.05 days"),
+    ("(1)", "(1)"), ("Aarhus,_Denmark", "Aarhus, Denmark"),
+])
+def test_prose_writes_entities_as_prose_does(value: str, written: str) -> None:
+    assert make_locale_filters("en_US")["prose"](value) == written
+
+
 def test_number_filters_reject_non_numbers() -> None:
     with pytest.raises(TypeError, match="expected a number"):
         make_locale_filters("en_US")["number"]("12")

@@ -71,5 +71,12 @@ def test_the_webnlg_template_says_mined_phrases_and_reads_unknown_predicates() -
         {"subject": "Aarhus", "predicate": "leader", "object": "Jacob_Bundsgaard"},
         {"subject": "Aarhus", "predicate": "twinnedWith", "object": "Kaunas"},
     ]}
-    assert engine.render(record).text == ("Aarhus Airport serves the city of Aarhus and has a runway length of 2702.0. "
-                                          "Aarhus is led by Jacob Bundsgaard and is twinned with Kaunas.")
+    # the clause that names the next sentence's subject goes last, and that sentence follows it with ", which"
+    assert engine.render(record).text == ("Aarhus Airport has a runway length of 2702.0 and serves the city of Aarhus, "
+                                          "which is led by Jacob Bundsgaard and is twinned with Kaunas.")
+    record["triples"] += [{"subject": "Kaunas", "predicate": "populationTotal", "object": "295269"},
+                          {"subject": "Aarhus_Airport", "predicate": "openingDate", "object": "1944-01-01"}]
+    assert engine.render(record).text == (
+        "Aarhus Airport has an opening date of January 1, 1944; has a runway length of 2702.0 and serves the city of "
+        "Aarhus, which is led by Jacob Bundsgaard and is twinned with Kaunas. Kaunas has a population total of "
+        "295269.")  # one ", which" per sentence; literal objects: "has a ... of"; ISO dates in words

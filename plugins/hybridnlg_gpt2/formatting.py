@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hybridnlg import predicate_words, relations_in, surface_form
+from hybridnlg import predicate_words, relations_in, surface_form, without_disambiguator
 
 META_FILE = "hybridnlg_meta.json"
 EOS = "<|endoftext|>"
@@ -183,7 +183,7 @@ def prose_name(written: str, after: str = "") -> str:
     replaced the variant the text had): without a trailing parenthetical ('Stuart Parker (footballer)' is Stuart
     Parker), and without the trailing words the text goes on with ('2368.05 days' before ' days' is 2368.05: the
     model wrote the unit itself)."""
-    name = re.sub(r"\s*\([^)]*\)$", "", written) or written
+    name = without_disambiguator(written)
     words = name.split()
     for cut in range(1, len(words)):
         tail = " ".join(words[cut:])

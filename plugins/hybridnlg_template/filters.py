@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -13,7 +14,15 @@ from babel import numbers as babel_numbers
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
-from hybridnlg import by_subject, capitalize_first, inflect_engine, predicate_words, sentence, surface_form
+from hybridnlg import (
+    by_subject,
+    capitalize_first,
+    inflect_engine,
+    predicate_words,
+    sentence,
+    surface_form,
+    without_disambiguator,
+)
 
 from .sandbox import LimitError
 
@@ -23,6 +32,7 @@ VARIATION_KEY = "_hybridnlg_variation"
 MAX_WORD_CHARS = 1_000
 # babel writes every digit asked for: `number(10**8)` would build a pattern, and a number, of 100 million digits.
 MAX_DIGITS = 100
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class Variation:
@@ -156,7 +166,18 @@ def make_locale_filters(locale: str) -> dict[str, Callable[..., str]]:
             raise TypeError(f"expected a date or an ISO date string, got {type(value).__name__} {value!r}")
         return babel_dates.format_date(value, format=form, locale=locale)
 
-    return {"number": number, "currency": currency, "percent": percent, "date": date}
+    def prose(value: Any, form: str = "long") -> str:
+        """An entity as prose writes it: `Stuart_Parker_(footballer)` -> 'Stuart Parker', `1963-03-20` ->
+        'March 20, 1963' (the `date` filter's form); anything else as `surface`."""
+        text = surface_form(value)
+        if _ISO_DATE.fullmatch(text):
+            try:
+                return date(text, form)
+            except ValueError:
+                return text  # 1963-02-30: no date, written as it is
+        return without_disambiguator(text)
+
+    return {"number": number, "currency": currency, "percent": percent, "date": date, "prose": prose}
 
 
 def trend_word(direction: str, rising: str = "rose", falling: str = "fell", flat: str = "held steady") -> str:
