@@ -261,6 +261,7 @@ def test_train_reads_the_scheme_from_webnlg_data(tmp_path: Path) -> None:
     assert result.steps == 3  # 2 Airport + 1 Astronaut texts, 3 copies: 9 pairs in 3 batches of 4 (Food held out)
     meta = json.loads((out / "hybridnlg_meta.json").read_text(encoding="utf-8"))
     assert meta["slot_order"] == ["triples"] and meta["verbatim"] == [] and meta["max_entities"] == 3
+    assert meta["predicates"] == ["birthDate", "cityServed", "occupation", "runwayLength"]  # "region": Food held out
     assert 32 <= meta["max_length"] <= 256 and meta["max_length"] % 32 == 0  # read from the data, not a constant
     card = (out / "README.md").read_text(encoding="utf-8")
     assert "license: cc-by-nc-sa-4.0" in card and "Source: made in a test" in card and "Food" in card
@@ -274,6 +275,13 @@ def test_train_reads_the_scheme_from_webnlg_data(tmp_path: Path) -> None:
     relation_segment = segment({"facts": WEBNLG_ROWS[0]["triples"]}, verbatim=())
     assert realizer.accepts(relation_segment) is None  # relation lists fit, whatever the fact is called
     assert "does not know name" in (realizer.accepts(segment(RECORDS[0])) or "")
+    # a predicate it never learnt to say: routing keeps the segment from it, unless the config asks for it anyway
+    unseen = segment({"facts": [["Bakewell_pudding", "region", "Derbyshire_Dales"], ["A", "cityServed", "B"]]},
+                     verbatim=())
+    assert "never trained on the predicate(s) region;" in (realizer.accepts(unseen) or "")
+    anyway = GPT2Realizer(GPT2Realizer.Config.model_validate({"model": "models/tiny-webnlg", "local_files_only": True,
+                                                           "unseen_predicates": "generate"}), draft_context(tmp_path))
+    assert anyway.accepts(unseen) is None
     broken = segment({"facts": [["A", "p", "B"], ["B", 7, "C"]]}, verbatim=())
     [result_, refused] = realizer.realize([relation_segment, broken])
     assert isinstance(result_, (list, Failure))

@@ -98,6 +98,19 @@ def test_the_restaurant_model_is_never_used_for_triples() -> None:
     assert any("leaves out gpt2" in notice and "does not know triples" in notice for notice in engine.notices())
 
 
+def test_a_predicate_the_shipped_model_never_saw_is_left_to_the_template() -> None:
+    pytest.importorskip("transformers")
+    import yaml
+
+    engine = Engine.from_config(yaml.safe_load(CONFIG.read_text()), config_dir=CONFIG.parent, entrypoints=False)
+    held_out = {"triples": [{"subject": "Batagor", "predicate": "dishVariation", "object": "Siomay"},
+                            {"subject": "Batagor", "predicate": "country", "object": "Indonesia"}]}
+    route = engine.route(engine.plan(held_out).segments[0])
+    assert route.realizers == ["template"]
+    assert "never trained on the predicate(s) dishVariation;" in route.skipped["gpt2"]
+    assert engine.route(engine.plan(RECORD).segments[0]).realizers[0] == "gpt2"  # cityServed, runwayLength: seen
+
+
 @pytest.mark.parametrize(("text", "passed"), [
     ("Aarhus Airport serves the city of 2702.0 and has a runway length of Aarhus, Denmark.", False),
     ("Aarhus Airport serves Aarhus, Denmark and its runway is 2702.0 long.", True),

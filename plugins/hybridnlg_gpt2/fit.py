@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from hybridnlg import relations_in
+
 from .formatting import META_FILE, ModelMeta
 
 PROMPT_HINT = "options.gpt2.prompt or realizers.gpt2.prompt"
@@ -22,6 +24,15 @@ def _unknown(facts: Iterable[str], meta: ModelMeta) -> list[str]:
     near = {_key(slot): slot for slot in meta.slot_order}
     return [f"{name} (its slot is {near[_key(name)]})" if _key(name) in near else name
             for name in facts if name not in known]
+
+
+def unseen_predicates(values: Iterable[object], meta: ModelMeta) -> list[str]:
+    """The predicates of these relation lists the model was never trained on (none when its meta lists none)."""
+    if not meta.predicates:
+        return []
+    known = set(meta.predicates)
+    unseen = {str(p) for value in values for _, p, _ in relations_in(value) or [] if str(p) not in known}
+    return sorted(unseen)
 
 
 def misfit(facts: Iterable[str], meta: ModelMeta | None, fmt: str, prompt: str | None, model: str) -> str | None:

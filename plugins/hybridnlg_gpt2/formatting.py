@@ -70,6 +70,9 @@ class ModelMeta:
     entity_marker: str = ENTITY_MARKER
     triple_marker: str = TRIPLE_MARKER
     max_entities: int = 0
+    # The relation predicates of the training data: routing keeps a segment with another predicate from the model
+    # (GPT2Config.unseen_predicates). Empty: not recorded (models trained before it was), any predicate is taken.
+    predicates: list[str] = field(default_factory=list)
 
     @classmethod
     def read(cls, directory: Path) -> ModelMeta | None:

@@ -22,7 +22,7 @@ from hybridnlg import (
     triple_problem,
 )
 
-from .fit import misfit
+from .fit import SHOWN_SLOTS, misfit, unseen_predicates
 from .formatting import ModelMeta, restore
 from .generation import Generated, Settings, generate
 from .loading import LoadedModel, ModelNotFoundError, load_model, read_meta
@@ -54,6 +54,9 @@ class GPT2Config(ComponentConfig):
     verbatim: list[str] | None = Field(
         None, description="Slots replaced by placeholders; default: the model's (its hybridnlg_meta.json).")
     truncation: Literal["left", "error"] = "left"
+    unseen_predicates: Literal["skip", "generate"] = Field(
+        "skip", description="A relation segment with a predicate the model was never trained on (its meta lists "
+                            "them): skip GPT-2 for it (routing says why), or generate anyway.")
     draft_realizer: str = Field("template", description="Realizer whose text is the draft of template-guided input.")
 
     @model_validator(mode="after")
@@ -128,7 +131,14 @@ class GPT2Realizer(Realizer[GPT2Config]):
         # a model trained on relation facts takes any relation list, whatever the fact's name
         names = [name for name, fact in segment.facts.items()
                  if not (meta is not None and meta.max_entities and relations_in(fact.value) is not None)]
-        return misfit(names, meta, self._format(segment, meta), prompt, self.config.model)
+        why = misfit(names, meta, self._format(segment, meta), prompt, self.config.model)
+        if why is None and meta is not None and self.config.unseen_predicates == "skip":
+            unseen = unseen_predicates((fact.value for fact in segment.facts.values()), meta)
+            if unseen:
+                shown = ", ".join(unseen[:SHOWN_SLOTS]) + (", …" if len(unseen) > SHOWN_SLOTS else "")
+                why = (f"model {self.config.model!r} was never trained on the predicate(s) {shown}; set "
+                       "realizers.gpt2.unseen_predicates: generate to use it anyway, or train it on them")
+        return why
 
     def describe(self) -> dict[str, Any]:
         """Where the model came from and how it runs (for traces and `hybridnlg plugins`)."""

@@ -1,4 +1,5 @@
-"""What a model's input scheme is read from the training data: verbatim slots, entity count, context length."""
+"""What a model's input scheme is read from the training data: verbatim slots, entity count, relation predicates,
+context length."""
 
 from __future__ import annotations
 
@@ -47,6 +48,12 @@ def max_entities(pairs: Sequence[Pair]) -> int:
                 written |= {surface_form(subject), surface_form(obj)}
         most = max(most, len(written))
     return most
+
+
+def relation_predicates(pairs: Sequence[Pair]) -> list[str]:
+    """Every predicate of the relation facts in the pairs, sorted: what the model has learnt to say."""
+    return sorted({str(predicate) for pair in pairs for value in pair.data.values()
+                   for _, predicate, _ in relations_in(value) or []})
 
 
 def context_length(tokenizer: Any, texts: Sequence[str]) -> int:

@@ -26,7 +26,7 @@ from hybridnlg import data_licence
 from .data import Pair, load_pairs
 from .formatting import ModelMeta, delexicalise_text, linearise
 from .modelcard import write_model_card
-from .schema import context_length, infer_verbatim, max_entities
+from .schema import context_length, infer_verbatim, max_entities, relation_predicates
 from .train_batches import Encoded, batches, encode
 from .train_loop import EpochLoop, Schedule, TrainResult, linear_schedule
 from .train_settings import LIBRARY_ONLY, SCRATCH_SIZES, TrainConfigError, TrainSettings
@@ -127,7 +127,8 @@ def _model_meta(settings: TrainSettings, train_pairs: list[Pair]) -> ModelMeta:
         slot_order += [slot for slot in pair.data if slot not in slot_order]
     verbatim = infer_verbatim(train_pairs) if settings.verbatim is None else list(settings.verbatim)
     return ModelMeta(format=settings.format, verbatim=verbatim, slot_order=slot_order,
-                     max_length=settings.max_length or 0, max_entities=max_entities(train_pairs))
+                     max_length=settings.max_length or 0, max_entities=max_entities(train_pairs),
+                     predicates=relation_predicates(train_pairs))
 
 
 def _tokenizer_texts(train_pairs: list[Pair], meta: ModelMeta) -> list[str]:
@@ -265,7 +266,8 @@ def _write_card(settings: TrainSettings, result: TrainResult, data: _Data, *, de
     card_data = {"train": _source_name(settings.pairs, data.train), "dev": _source_name(settings.dev, data.dev),
                  "train pairs": len(data.train), "dev pairs used for loss": dev_used,
                  "delexicalised slots": ", ".join(meta.verbatim) or "none",
-                 "entity placeholders (relation facts)": meta.max_entities}
+                 "entity placeholders (relation facts)": meta.max_entities,
+                 "relation predicates seen": len(meta.predicates)}
     if settings.hold_out:
         card_data["categories held out"] = ", ".join(settings.hold_out)
     licence = data_licence(settings.pairs) if isinstance(settings.pairs, Path) else ("other", [
