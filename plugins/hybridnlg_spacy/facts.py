@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from hybridnlg import Fact, Issue, Segment, predicate_words, relations_in, surface_form
 
+from .aliases import find_alias
 from .dates import as_date, find_date
 from .entities import find_entity, fold
 from .fluency import DANGLING, VERB_WORDS
@@ -141,11 +142,12 @@ def find_phrase(text: str, value: str) -> list[Span]:
 
 class FactChecker:
     def __init__(self, lexicon: Lexicon, reader: NumberReader, settings: FactSettings,
-                 predicates: PredicateLexicon | None = None) -> None:
+                 predicates: PredicateLexicon | None = None, aliases: dict[str, list[str]] | None = None) -> None:
         self.lexicon = lexicon
         self.reader = reader
         self.settings = settings
         self.predicates = predicates or PredicateLexicon({}, 1.0)
+        self.aliases = aliases or {}  # entity written form -> other names texts use for it (`alias_files`)
 
     def check(self, text: str, doc: Doc, segment: Segment, statistical: bool) -> tuple[list[Issue], dict[str, str]]:
         """Issues and a status per fact (expressed / missing / wrong) for one candidate text."""
@@ -476,8 +478,11 @@ class FactChecker:
     def _end(self, state: _State, end: str, mentions: list[NumberMention], avoid: list[Span]) -> Span | None:
         """Where a relation's subject or object is written, outside the other end's span ('Aarhus' in 'Aarhus
         Airport' is not Aarhus): as a name the way prose writes it (see entities.py), or a number or a date in any
-        common form ('2702.0' as 2,702 or 2702 metres; '1963-03-20' as March 20, 1963)."""
+        common form ('2702.0' as 2,702 or 2702 metres; '1963-03-20' as March 20, 1963), or by one of its mined
+        aliases ('U.S.' for United States, see aliases.py)."""
         if (found := find_entity(state.text, end, avoid)) is not None:
+            return found
+        if (aliases := self.aliases.get(end)) and (found := find_alias(state.text, aliases, avoid)) is not None:
             return found
         if (day := as_date(end)) is not None:
             return find_date(state.text, day, self.settings.locales)

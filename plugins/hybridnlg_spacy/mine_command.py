@@ -10,12 +10,13 @@ import yaml
 
 from hybridnlg import data_licence
 
+from .aliases import AliasFile, mine_aliases
 from .phrases import mine_phrases
 from .predicates import PredicateFile, mine, read_relation_pairs
 
 
-@click.group("lexicon", help="Lexicons mined from data/text pairs: predicate cues for the spaCy validator, "
-                             "predicate phrases for templates.")
+@click.group("lexicon", help="Lexicons mined from data/text pairs: predicate cues and entity aliases for the spaCy "
+                             "validator, predicate phrases for templates.")
 def lexicon_group() -> None:
     pass
 
@@ -69,3 +70,28 @@ def phrases_command(pairs: Path, out: Path, hold_out: str, min_count: int) -> No
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(f"{{#-\n{header}\n-#}}\n{{%- set phrases = {table} -%}}\n", encoding="utf-8")
     click.echo(f"{len(phrases)} predicate phrases -> {out}")
+
+
+@lexicon_group.command("aliases")
+@click.argument("pairs", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="YAML file to write (set validators.spacy.alias_files to it).")
+@click.option("--hold-out", default="", help="Categories to leave out (comma-separated), as in hybridnlg train.")
+@click.option("--min-count", default=3, show_default=True, type=click.IntRange(1),
+              help="An alias must be seen in at least this many texts that do not name its entity.")
+def aliases_command(pairs: Path, out: Path, hold_out: str, min_count: int) -> None:
+    """Mine other names of the entities of PAIRS (as for `mine`): the name-like words a text writes when it does not
+    name a relation's subject or object, seen mostly with that entity ("U.S." for United_States)."""
+    held = frozenset(c.strip() for c in hold_out.split(",") if c.strip())
+    try:
+        aliases = mine_aliases(read_relation_pairs(pairs, held), min_count)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="PAIRS") from None
+    licence, credit = data_licence(pairs)
+    document = AliasFile(source=f"mined by `hybridnlg lexicon aliases` from {pairs.name}"
+                                + (f" without {', '.join(sorted(held))}" if held else ""),
+                         licence=licence, credit=credit, aliases=aliases)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(yaml.safe_dump(document.model_dump(), sort_keys=False, allow_unicode=True, width=120),
+                   encoding="utf-8")
+    click.echo(f"{sum(map(len, aliases.values()))} aliases of {len(aliases)} entities -> {out}")

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from hybridnlg import Candidate, ComponentConfig, ConfigError, Context, Issue, Segment, ValidationReport, Validator
 
+from .aliases import load_aliases
 from .facts import FactChecker, FactSettings, record_spans
 from .fluency import FluencyLimits, balance, characters, leftovers, length, repetition, run_ons, sentences
 from .lexicon import Lexicon, LexiconData, lexicon_problems, load_lexicon_file, merge_lexicons
@@ -49,6 +50,10 @@ class SpacyValidatorConfig(ComponentConfig):
     predicate_files: list[str] = Field(
         default_factory=list,
         description="Predicate lexicons (`hybridnlg lexicon mine`): the words that say each relation predicate.")
+    alias_files: list[str] = Field(
+        default_factory=list,
+        description="Entity aliases (`hybridnlg lexicon aliases`): other names texts write for a relation's subject or "
+                    "object ('U.S.' for United_States), tried when the name itself is not in the text.")
     min_predicate_coverage: float = Field(
         0.9, ge=0, le=1,
         description="A predicate is checked only when its cues cover this share of its training texts; others are "
@@ -146,7 +151,8 @@ class SpacyValidator(Validator[SpacyValidatorConfig]):
             check_topics=self.config.check_topics,
         )
         predicates = load_predicates(self.config.predicate_files, self.context, self.config.min_predicate_coverage)
-        self.facts = FactChecker(self.lexicon, NumberReader(locale), settings, predicates)
+        aliases = load_aliases(self.config.alias_files, self.context)
+        self.facts = FactChecker(self.lexicon, NumberReader(locale), settings, predicates, aliases)
 
     def check(self) -> list[str]:
         problems: list[str] = []
@@ -162,12 +168,7 @@ class SpacyValidator(Validator[SpacyValidatorConfig]):
                 problems += exc.problems
             except OSError as exc:
                 problems.append(str(exc))
-        try:
-            load_predicates(self.config.predicate_files, self.context, self.config.min_predicate_coverage)
-        except ConfigError as exc:
-            problems += exc.problems
-        except OSError as exc:
-            problems.append(f"predicate_files: {exc}")
+        problems += self._mined_file_problems()
         try:
             files = [load_lexicon_file(n, context=self.context) for n in self.config.lexicon_files]
             data = merge_lexicons(*files, self.config.lexicon)
@@ -177,6 +178,23 @@ class SpacyValidator(Validator[SpacyValidatorConfig]):
             return [*problems, f"lexicon_files: {exc}"]
         if self.context.config.segments:
             problems += lexicon_problems(data, self.context.config.fact_names(), where="validators.spacy.lexicon")
+        return problems
+
+    def _mined_file_problems(self) -> list[str]:
+        """What is wrong with the predicate and alias files, each problem naming its setting."""
+        problems: list[str] = []
+        try:
+            load_predicates(self.config.predicate_files, self.context, self.config.min_predicate_coverage)
+        except ConfigError as exc:
+            problems += exc.problems
+        except OSError as exc:
+            problems.append(f"predicate_files: {exc}")
+        try:
+            load_aliases(self.config.alias_files, self.context)
+        except ConfigError as exc:
+            problems += exc.problems
+        except OSError as exc:
+            problems.append(f"alias_files: {exc}")
         return problems
 
     # validation ---------------------------------------------------------------------------------------------------

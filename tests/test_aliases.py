@@ -1,0 +1,109 @@
+"""Entity aliases mined from data/text pairs (`hybridnlg lexicon aliases`) and used by the relation checks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from hybridnlg import Engine
+
+pytest.importorskip("spacy")
+
+from hybridnlg_spacy.aliases import find_alias, mine_aliases
+from hybridnlg_spacy.predicates import read_relation_pairs
+
+COUNTRIES = ["Paris", "Boston", "Denver", "Austin", "Seattle", "Chicago"]
+ENTRIES: list[dict[str, Any]] = [
+    *({"category": "City", "triples": [[city, "country", "United_States"]],
+       "texts": [f"{city} is a city in the U.S. today.", f"{city} is in the United States."]} for city in COUNTRIES),
+    # "Famous" starts no sentence here, is capitalised and is seen with many entities: a generic word, no alias
+    *({"category": "Person", "triples": [[name, "birthPlace", "Oslo"]],
+       "texts": [f"The Famous {name} was born in Oslo.", f"The Famous {name} comes from Norway's capital."]}
+      for name in ["Ann_Lee", "Bo_Dahl", "Cy_Berg", "Di_Holm"]),
+    *({"category": "Person", "triples": [[name, "occupation", "Painter"]],
+       "texts": [f"The Famous {name} paints."]} for name in ["Ed_Moe", "Flo_Rye", "Gus_Hale", "Hal_Ives"]),
+]
+
+
+def write_pairs(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "pairs.jsonl").write_text("\n".join(json.dumps(e) for e in ENTRIES) + "\n", encoding="utf-8")
+    (folder / "README.md").write_text("# Pairs\n\nSource: written for a test. Licence: CC BY-SA 4.0.\n")
+    return folder / "pairs.jsonl"
+
+
+def test_mining_finds_an_alias_and_rejects_a_generic_word(tmp_path: Path) -> None:
+    aliases = mine_aliases(read_relation_pairs(write_pairs(tmp_path)))
+    assert aliases["United States"] == ["U.S."]
+    # "Famous" is in every text that does not name Oslo, but in as many texts without Oslo in their data: generic
+    assert aliases["Oslo"] == ["Norway's"] and not any("Famous" in a for w in aliases.values() for a in w)
+    assert "Oslo" not in mine_aliases(read_relation_pairs(write_pairs(tmp_path)), min_count=5)
+    assert "United States" not in mine_aliases(read_relation_pairs(write_pairs(tmp_path), frozenset({"City"})))
+
+
+def test_an_abbreviation_alias_needs_capitals() -> None:
+    assert find_alias("They met the U.S. team.", ["US"], []) == (13, 17)
+    assert find_alias("They told us nothing about the USA.", ["US"], []) is None
+    assert find_alias("It is in the US, not in us.", ["US"], [(13, 15)]) is None
+
+
+def test_lexicon_aliases_command_writes_a_file_with_the_datas_licence(tmp_path: Path) -> None:
+    from hybridnlg_spacy.mine_command import lexicon_group
+
+    out = tmp_path / "aliases.yaml"
+    result = CliRunner().invoke(lexicon_group, ["aliases", str(write_pairs(tmp_path / "data")), "--out", str(out),
+                                                "--hold-out", "Person"])
+    assert result.exit_code == 0, result.output
+    document = yaml.safe_load(out.read_text())
+    assert document["licence"] == "cc-by-sa-4.0" and "written for a test" in document["credit"][0]
+    assert document["aliases"] == {"United States": ["U.S."]} and "without Person" in document["source"]
+    result = CliRunner().invoke(lexicon_group, ["aliases", str(write_pairs(tmp_path / "data")), "--out", str(out),
+                                                "--min-count", "7"])
+    assert result.exit_code == 0 and yaml.safe_load(out.read_text())["aliases"] == {}  # seen 6 times only
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"texts": ["x"]}\n')
+    result = CliRunner().invoke(lexicon_group, ["aliases", str(bad), "--out", str(out)])
+    assert result.exit_code == 2 and "bad.jsonl:1" in result.output and "PAIRS" in result.output
+
+
+def engine_with(tmp_path: Path, **spacy: Any) -> Engine:
+    config = {"segments": [{"id": "entry", "facts": {"triples": "triples"}, "template": "{{ triples }}"}],
+              "validators": {"spacy": {"check_entities": False, **spacy}}}
+    return Engine.from_config(config, config_dir=tmp_path, entrypoints=False)
+
+
+RECORD = {"triples": [["Boise", "country", "United_States"]]}
+
+
+def test_the_validator_accepts_an_alias_only_when_the_file_is_configured(tmp_path: Path) -> None:
+    (tmp_path / "aliases.yaml").write_text(yaml.safe_dump({"licence": "cc-by-sa-4.0",
+                                                           "aliases": {"United States": ["U.S."]}}))
+    text = "Boise is a city in the U.S."
+    without = engine_with(tmp_path).verify(RECORD, text)
+    assert not without.passed
+    assert any(i.code == "missing_fact" and "'United States' not in the text" in i.message for i in without.issues)
+    with_aliases = engine_with(tmp_path, alias_files=["aliases.yaml"])
+    assert with_aliases.verify(RECORD, text).passed
+    assert with_aliases.verify(RECORD, "Boise is a city in the US.").passed  # dots come and go, as for names
+    assert with_aliases.verify(RECORD, "Boise is in the United States.").passed  # the name itself still counts
+    assert not with_aliases.verify(RECORD, "Boise is a city in Canada.").passed
+    # the alias is no substitute for the other end: "U.S." inside a name the subject is written as does not count
+    assert not with_aliases.verify({"triples": [["U.S._Route_1", "country", "United_States"]]},
+                                   "U.S. Route 1 is a road.").passed
+
+
+def test_a_broken_alias_file_names_the_setting(tmp_path: Path) -> None:
+    (tmp_path / "aliases.yaml").write_text("aliases: {United States: U.S.}\n")
+    engine = engine_with(tmp_path, alias_files=["aliases.yaml"])
+    problems = engine.check()
+    assert any("spacy: alias_files: " in p and "aliases.United States" in p for p in problems), problems
+    [issue] = engine.verify(RECORD, "Boise is in the U.S.").issues  # never a pass, never a traceback
+    assert issue.code == "validator_error" and "alias_files" in issue.message
+    (tmp_path / "aliases.yaml").unlink()
+    assert any("alias_files" in p and "aliases.yaml" in p for p in engine_with(
+        tmp_path, alias_files=["aliases.yaml"]).check())
