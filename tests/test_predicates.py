@@ -165,3 +165,14 @@ def test_an_entity_inside_another_ones_span_does_not_count() -> None:
 
     assert find_entity("Aarhus Airport is busy.", "Aarhus", [(0, 14)]) is None
     assert find_entity("Aarhus Airport serves Aarhus.", "Aarhus", [(0, 14)]) == (22, 28)
+
+
+@pytest.mark.parametrize(("text", "passed"), [
+    ("Adisham Hall was completed in 1931 and is 2,702 metres long.", True),
+    ("Adisham Hall was completed in 1927 and is 2702 metres long.", False),  # within 0.5% of 1931, still wrong
+    ("Adisham Hall was completed in 1931 and is 2,700 metres long.", False),
+])
+def test_knowledge_graph_literals_are_exact_values(tmp_path: Path, text: str, passed: bool) -> None:
+    record = {"triples": [["Adisham_Hall", "completionDate", "1931"], ["Adisham_Hall", "length", "2702.0 (metres)"]]}
+    report = engine_with(tmp_path).verify(record, text)
+    assert report.passed is passed, report.issues

@@ -488,14 +488,20 @@ class FactChecker:
             return find_date(state.text, day, self.settings.locales)
         wanted = self.reader.read(end)  # a number, perhaps with its unit ("52.0 minutes")
         if len(wanted) == 1 and re.fullmatch(r"[\W\d\s]*(?:[^\W\d_]+[\W\s]*){0,2}", end):
-            return next((m.span for m in mentions if self._agrees(m, wanted[0].value)), None)
+            return next((m.span for m in mentions if _states_literal(m, wanted[0].value, self.settings.rounding)),
+                        None)
         return None
 
     def _added_numbers(self, state: _State, mentions: list[NumberMention]) -> None:
-        data = (state.segment.context, state.segment.fact_values())
+        data = (state.segment.context, {name: value for name, value in state.segment.fact_values().items()
+                                        if relations_in(value) is None})
         supported = [n for v in data for n in numbers_in(v, self.reader)]
+        literals = [n for v in state.segment.fact_values().values() if relations_in(v) is not None
+                    for n in numbers_in(v, self.reader)]
         for mention in mentions:
             if mention.weak or any(self._agrees(mention, n) for n in supported):
+                continue
+            if any(_states_literal(mention, n, self.settings.rounding) for n in literals):
                 continue
             state.added(f"the number {mention.text!r} is not in the data", mention.span)
 
@@ -545,3 +551,9 @@ class FactChecker:
             run = []
         if run:
             yield run
+
+
+def _states_literal(mention: NumberMention, value: float, rounding: bool) -> bool:
+    """A knowledge-graph literal (a year, a length, a count) is an exact value: only rounding to the written precision
+    is allowed, never the relative `tolerance` of reported figures (1927 for a completion date of 1931 is wrong)."""
+    return agrees(mention, value, 0.0, rounding)
