@@ -176,3 +176,14 @@ def test_knowledge_graph_literals_are_exact_values(tmp_path: Path, text: str, pa
     record = {"triples": [["Adisham_Hall", "completionDate", "1931"], ["Adisham_Hall", "length", "2702.0 (metres)"]]}
     report = engine_with(tmp_path).verify(record, text)
     assert report.passed is passed, report.issues
+
+
+@pytest.mark.parametrize(("text", "passed"), [
+    ("Ace Wilder was born on July 23, 1982.", True),
+    ("Ace Wilder was born on 23rd July 1982.", True),
+    ("Ace Wilder was born on July 23.", False),  # a knowledge-graph date needs its year
+    ("Ace Wilder was born on July 23, 1983.", False),  # "July 23" is followed by another year
+])
+def test_a_relation_date_is_written_with_its_year(tmp_path: Path, text: str, passed: bool) -> None:
+    report = engine_with(tmp_path).verify({"triples": [["Ace_Wilder", "birthDate", "1982-07-23"]]}, text)
+    assert report.passed is passed, report.issues

@@ -53,9 +53,15 @@ def date_forms(day: dt.date, locales: Iterable[str]) -> list[str]:
     return sorted(forms, key=len, reverse=True)
 
 
-def find_date(text: str, day: dt.date, locales: Iterable[str]) -> tuple[int, int] | None:
+def find_date(text: str, day: dt.date, locales: Iterable[str], need_year: bool = False) -> tuple[int, int] | None:
+    """Where the text writes `day`. A form without the year ("March 31") counts unless `need_year`, and never when
+    the text goes on with another year ("March 31, 2025" for 2026-03-31)."""
+    year = str(day.year)
     for form in date_forms(day, locales):
-        m = re.search(r"(?<![\w/.-])" + re.escape(form) + r"(?![\w/-])", text, re.IGNORECASE)
-        if m:
+        if need_year and year not in form:
+            continue
+        for m in re.finditer(r"(?<![\w/.-])" + re.escape(form) + r"(?![\w/-])", text, re.IGNORECASE):
+            if year not in form and re.match(r",?\s+\d{4}(?!\d)", text[m.end():]):
+                continue
             return m.span()
     return None

@@ -485,7 +485,7 @@ class FactChecker:
         if (aliases := self.aliases.get(end)) and (found := find_alias(state.text, aliases, avoid)) is not None:
             return found
         if (day := as_date(end)) is not None:
-            return find_date(state.text, day, self.settings.locales)
+            return find_date(state.text, day, self.settings.locales, need_year=True)  # "born on July 23": no year
         wanted = self.reader.read(end)  # a number, perhaps with its unit ("52.0 minutes")
         if len(wanted) == 1 and re.fullmatch(r"[\W\d\s]*(?:[^\W\d_]+[\W\s]*){0,2}", end):
             return next((m.span for m in mentions if _states_literal(m, wanted[0].value, self.settings.rounding)),
