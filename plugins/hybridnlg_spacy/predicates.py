@@ -173,7 +173,7 @@ def mine(pairs: Iterable[tuple[list[Any], str]], min_texts: int = 5) -> dict[str
 
 def _cues(predicate: str, texts: list[set[str]], overall: Counter[str], total: int) -> PredicateEntry | None:
     counts = Counter(word for words in texts for word in words)
-    own = [w for w in stems(predicate_words(predicate)) if counts[w]]
+    own = sorted(w for w in stems(predicate_words(predicate)) if counts[w])
     candidates = [w for w, n in counts.items()
                   if n >= MIN_SHARE * len(texts) and (n / len(texts)) / (max(overall[w], 1) / total) >= MIN_LIFT]
     chosen = list(dict.fromkeys(own))
@@ -181,7 +181,7 @@ def _cues(predicate: str, texts: list[set[str]], overall: Counter[str], total: i
     while len(chosen) < MAX_CUES:
         gains = {w: sum(1 for words, done in zip(texts, covered, strict=True) if not done and w in words)
                  for w in candidates if w not in chosen}
-        best = max(gains, key=lambda w: gains[w], default=None)
+        best = min(gains, key=lambda w: (-gains[w], w), default=None)  # ties: alphabetical, so runs agree
         if best is None or gains[best] < max(2, 0.01 * len(texts)):
             break
         chosen.append(best)
