@@ -493,11 +493,11 @@ class FactChecker:
         return None
 
     def _added_numbers(self, state: _State, mentions: list[NumberMention]) -> None:
-        data = (state.segment.context, {name: value for name, value in state.segment.fact_values().items()
-                                        if relations_in(value) is None})
+        facts = state.segment.fact_values()
+        relational = {name for name, value in facts.items() if relations_in(value) is not None}
+        data = (state.segment.context, {name: value for name, value in facts.items() if name not in relational})
         supported = [n for v in data for n in numbers_in(v, self.reader)]
-        literals = [n for v in state.segment.fact_values().values() if relations_in(v) is not None
-                    for n in numbers_in(v, self.reader)]
+        literals = [n for name in relational for n in numbers_in(facts[name], self.reader)]
         for mention in mentions:
             if mention.weak or any(self._agrees(mention, n) for n in supported):
                 continue
