@@ -117,7 +117,8 @@ class DecisionSpec(Strict):
         "lazy",
         alias="validate",
         description="`lazy`: validate candidates best-first (preference, then the realizer's score) and stop at one "
-        "that passes within `margin` of a perfect score; `all`: validate every candidate (for eval and full traces).",
+        "that passes within `margin` of a perfect score; a validator only sees candidates every earlier one passed. "
+        "`all`: every validator on every candidate (for eval and full traces).",
     )
     on_failure: OnFailure = Field(
         "flag",

@@ -211,7 +211,7 @@ def verify_window(engine: Engine, items: Sequence[tuple[int, Any, Any]]) -> list
             outcomes[slot] = _no_facts(engine, index)
             continue
         work.append((slot, CandidateTrace(Candidate(VERIFIER, text)), SegmentResult(unit, Route([]))))
-    engine.pipeline._run_validators([(trace, result) for _, trace, result in work])
+    engine.pipeline._run_validators([(trace, result) for _, trace, result in work], cascade=False)  # every verdict
     unavailable = _unavailable(engine)
     for slot, trace, result in work:
         outcomes[slot] = _report(items[slot][0], result.segment, trace.reports, unavailable)

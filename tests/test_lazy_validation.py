@@ -127,3 +127,34 @@ def test_validate_defaults_to_lazy_and_can_be_overridden() -> None:
     assert make_engine({"segments": [{"id": "a", "template": "x"}]}).config.decision.validate_ == "lazy"
     with pytest.raises(ConfigError, match="validate: Input should be 'lazy' or 'all'"):
         engine_with("sometimes")
+
+
+class SecondValidator(FakeValidator):
+    name = "second"
+
+
+def _two_validators(validate: str) -> Engine:
+    config = {"segments": [{"id": "a", "template": "{{ name }} is here.", "facts": ["name"], "realizer": "auto"}],
+              "routing": {"auto": ["fake", "template"]}, "decision": {"prefer": ["fake", "template"],
+                                                                      "validate": validate},
+              "realizers": {"fake": {"texts": ["{name} one.", "{name} two."]}},
+              "validators": {"fake": {"reject": ["one"]}, "second": {}}}
+    return make_engine(config, plugin_of(FakeRealizer, FakeValidator, SecondValidator))
+
+
+def test_lazy_runs_a_later_validator_only_on_candidates_the_earlier_ones_passed() -> None:
+    engine = _two_validators("lazy")
+    traces = _traces(engine, {"name": "Ada"})
+    assert [(t.candidate.text, [r.validator for r in t.reports], t.status.split(":")[0]) for t in traces] == [
+        ("Ada one.", ["fake"], "rejected"), ("Ada two.", ["fake", "second"], "chosen"),
+        ("Ada is here.", [], "not validated")]
+    assert engine.validators["second"].calls == [1]  # type: ignore[attr-defined]
+
+
+def test_validating_all_and_verify_run_every_validator_on_every_text() -> None:
+    engine = _two_validators("all")
+    traces = _traces(engine, {"name": "Ada"})
+    assert all([r.validator for r in t.reports] == ["fake", "second"] for t in traces)
+    lazy = _two_validators("lazy")
+    report = lazy.verify({"name": "Ada"}, "Ada one.")
+    assert not report.passed and set(report.validators) >= {"fake", "second"}

@@ -199,7 +199,10 @@ class Pipeline:
             trace.reports = list(seen[key].reports)
             trace.duplicate = True
 
-    def _run_validators(self, work: list[tuple[CandidateTrace, SegmentResult]]) -> None:
+    def _run_validators(self, work: list[tuple[CandidateTrace, SegmentResult]], cascade: bool | None = None) -> None:
+        """Run every validator over `work`. With `cascade` (default: `decision.validate: lazy`) a validator only sees
+        the candidates every earlier one passed: a rejected candidate stays rejected whatever a later validator says,
+        so the costly ones (a learned checker) are spent where they can change the decision."""
         if not work:
             return
         if self.engine.unvalidated_rejected():
@@ -207,8 +210,15 @@ class Pipeline:
                 if not self.engine.is_safe(trace.candidate.realizer):
                     trace.reports.append(ValidationReport("engine", [UNVALIDATED], 0.0))
             return
-        items = [(owner.segment, trace.candidate) for trace, owner in work]
+        if cascade is None:
+            cascade = self.engine.config.decision.validate_ == "lazy"
+        pending = list(work)
         for name in self.engine.validators:
+            if cascade:
+                pending = [(t, owner) for t, owner in pending if all(report.passed for report in t.reports)]
+                if not pending:
+                    return
+            items = [(owner.segment, trace.candidate) for trace, owner in pending]
             try:
                 reports = self._call(name, self.engine.get_validator(name).validate, items)
                 if not isinstance(reports, list) or len(reports) != len(items):
@@ -217,7 +227,7 @@ class Pipeline:
             except Exception as exc:  # noqa: BLE001
                 issue = Issue("validator_error", f"validator '{name}' failed: {type(exc).__name__}: {exc}")
                 reports = [ValidationReport(name, [issue], 0.0) for _ in items]
-            for (trace, _), report in zip(work, reports, strict=True):  # checked above: one report per item
+            for (trace, _), report in zip(pending, reports, strict=True):  # checked above: one report per item
                 trace.reports.append(report)
 
     # when nothing passed -----------------------------------------------------------------------------------------
