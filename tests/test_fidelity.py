@@ -86,9 +86,63 @@ def test_relations_are_swapped_and_joined_to_the_records_subjects() -> None:
     assert item.linear() == "Aarhus | country | Denmark"
 
 
-@pytest.fixture(scope="module")
-def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 1-layer fidelity model trained for a few steps here (random start, its own tokenizer)."""
+def test_a_single_pass_case_labels_every_fact(tmp_path: Path) -> None:
+    from hybridnlg_fidelity.examples import cases_from
+
+    sources = read_sources(write_csv(tmp_path / "pairs.csv"))
+    cases = cases_from(make_examples(sources, seed=1))
+    by_kind = {case.kind: case for case in cases}
+    assert {"faithful", "dropped", "missing", "wrong value", "annotated wrong"} <= set(by_kind)
+    faithful = by_kind["faithful"]
+    assert set(faithful.labels) == {0} and faithful.added == 0
+    assert LABELS[by_kind["dropped"].added] == "added" and set(by_kind["dropped"].labels) == {0}
+    missing = by_kind["missing"]
+    assert [LABELS[label] for label in missing.labels].count("missing") == 1 and missing.added == 0
+    wrong = by_kind["wrong value"]  # the text says the right value, which the data no longer holds: also added
+    assert [LABELS[label] for label in wrong.labels].count("wrong") == 1 and LABELS[wrong.added] == "added"
+    annotated = by_kind["annotated wrong"]  # Zizzi's old annotation: food wrong, price missing, in one case
+    labels = {item.predicate: LABELS[label] for item, label in zip(annotated.data, annotated.labels, strict=True)}
+    assert labels == {"name": "faithful", "eatType": "faithful", "food": "wrong", "priceRange": "missing"}
+
+
+def _tokenizer() -> Any:
+    from hybridnlg_fidelity.train import _tokenizer as train_tokenizer
+
+    return train_tokenizer([text for _, text in ROWS] + [mr for mr, _ in ROWS], 300)
+
+
+def test_single_pass_markers_follow_each_fact_and_the_text_comes_first() -> None:
+    from hybridnlg_fidelity.facts import FOCUS, NONE
+    from hybridnlg_fidelity.joint import encode, label_ids
+
+    tokenizer = _tokenizer()
+    items = items_from_record({"name": "The Eagle", "food": "Chinese"})
+    [one] = encode(tokenizer, items, "The Eagle serves <focus> Chinese food.", 96)
+    decoded = tokenizer.decode(one.ids)
+    assert decoded.index("The Eagle serves") < decoded.index("name = The Eagle")  # text first (GPT-2 reads left to right)
+    focus, none = tokenizer.convert_tokens_to_ids([FOCUS, NONE])
+    assert [one.ids[m] for m in one.markers] == [focus, focus] and one.ids[one.added_at] == none
+    assert one.ids.count(focus) == 2, "a marker spelt in the text is not a question"
+    assert tokenizer.decode(one.ids[:one.markers[0] + 1]).rstrip().endswith("name = The Eagle <focus>")
+    labels = label_ids(one, [0, 3], 2)
+    assert [(i, v) for i, v in enumerate(labels) if v != -100] == [(one.markers[0], 0), (one.markers[1], 3),
+                                                                   (one.added_at, 2)]
+
+
+def test_single_pass_cuts_a_long_text_and_splits_facts_that_do_not_fit() -> None:
+    from hybridnlg_fidelity.joint import encode
+
+    tokenizer = _tokenizer()
+    items = items_from_record({f"slot{i}": f"value number {i}" for i in range(12)})
+    passes = encode(tokenizer, items, "The Eagle is a Chinese pub. " * 40, 64)
+    assert all(len(p.ids) <= 64 for p in passes) and len(passes) > 1 and passes[0].text_cut
+    assert [i for p in passes for i in p.facts] == list(range(12))  # every fact asked once, in order
+    assert [p.added_at is not None for p in passes] == [False] * (len(passes) - 1) + [True]
+
+
+@pytest.fixture(scope="module", params=["joint", "per-fact"])
+def tiny_checkpoint(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 1-layer fidelity model trained for a few steps here (random start, its own tokenizer), in each format."""
     from hybridnlg import data_licence
     from hybridnlg_fidelity.train import FidelitySettings, train_fidelity
 
@@ -96,10 +150,23 @@ def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = write_csv(folder / "pairs.csv")
     licence, credit = data_licence(data)
     settings = FidelitySettings(train=data, out=folder / "cfg" / "fid", dev_pairs=4, layers=1, width=32, heads=2,
-                                vocab_size=400, max_length=96, batch_size=8, threads=1, licence=licence, credit=credit)
+                                vocab_size=400, max_length=96, batch_size=8, threads=1, licence=licence, credit=credit,
+                                format=request.param)
     metrics = train_fidelity(settings, log=lambda _: None)
     assert 0 <= metrics["dev_accuracy"] <= 1 and metrics["steps"] > 0
     return settings.out
+
+
+def test_the_checkpoint_says_its_format_and_loads_as_its_kind(tiny_checkpoint: Path) -> None:
+    from hybridnlg_fidelity.model import load
+
+    meta = json.loads((tiny_checkpoint / "fidelity_meta.json").read_text())
+    loaded = load(str(tiny_checkpoint), "cpu")
+    joint = meta["format"] == "text-facts-markers"
+    assert loaded.joint is joint
+    assert type(loaded.model).__name__ == ("GPT2ForTokenClassification" if joint else "GPT2ForSequenceClassification")
+    card = (tiny_checkpoint / "README.md").read_text()
+    assert ("token-classification" in card) is joint
 
 
 def test_training_writes_a_checkpoint_with_its_card(tiny_checkpoint: Path) -> None:
@@ -123,7 +190,7 @@ def test_the_validator_asks_about_every_fact_and_runs_beside_spacy(tiny_checkpoi
     by_name = {r.validator: r for r in trace.reports}
     assert set(by_name) == {"spacy", "fidelity"}
     fidelity = by_name["fidelity"]
-    assert set(fidelity.meta["facts"]) == {"name", "food"}
+    assert set(fidelity.meta["facts"]) == {"name", "food"}  # a verdict on every fact, in either format
     assert set(fidelity.meta["facts"].values()) <= {"expressed", "missing", "wrong"}
     assert 0 <= fidelity.score <= 1 and fidelity.meta["model"].endswith("fid")
     assert all(i.category == "fact" and i.code in {"missing_fact", "wrong_value", "added_fact"} for i in fidelity.issues)

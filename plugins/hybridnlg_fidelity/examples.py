@@ -52,6 +52,18 @@ class Example:
         return query(self.focus, self.data, self.source_text)
 
 
+@dataclass(frozen=True)
+class Case:
+    """Every question about one data/text pair at once, for the single-pass format: a label per data item (faithful,
+    missing or wrong) and whether the text adds something (faithful or added)."""
+
+    data: tuple[FactItem, ...]
+    text: str
+    labels: tuple[int, ...]
+    added: int
+    kind: str
+
+
 def _example(focus: FactItem | None, data: Sequence[FactItem], text: str, label: int, kind: str) -> Example:
     return Example(focus, tuple(data), text, label, kind)
 
@@ -193,3 +205,26 @@ def _mentions(text: str, value: str) -> bool:
 def make_examples(sources: Sequence[Source], seed: int = 0, wrong_per_pair: int = 1) -> list[Example]:
     perturber = Perturber(sources, seed, wrong_per_pair=wrong_per_pair)
     return [example for source in sources for example in perturber.examples(source)]
+
+
+def cases_from(examples: Sequence[Example]) -> list[Case]:
+    """The per-fact questions about the same data and text, as one case. A perturbation changes only the fact it asks
+    about, so every other fact is faithful; the text adds something when asked so, or when a fact has a wrong value
+    (the text says the right one, which the data no longer holds)."""
+    groups: dict[tuple[tuple[FactItem, ...], str], list[Example]] = {}
+    for example in examples:
+        groups.setdefault((example.data, example.source_text), []).append(example)
+    cases: list[Case] = []
+    for (data, text), asked in groups.items():
+        labels = [0] * len(data)
+        added = 0
+        for example in asked:
+            if example.focus is None:
+                added = max(added, example.label)
+            else:
+                labels[data.index(example.focus)] = example.label
+        if 3 in labels:
+            added = 2
+        kind = next((e.kind for e in asked if e.label != 0 and "(added)" not in e.kind), "faithful")
+        cases.append(Case(data, text, tuple(labels), added, kind))
+    return cases

@@ -10,7 +10,10 @@ from typing import Any
 
 from hybridnlg import Context
 
-from .facts import LABELS
+from .facts import LABELS, FactItem
+from .joint import FORMAT as JOINT_FORMAT
+from .joint import Verdicts
+from .joint import classify as classify_joint
 
 CHECKPOINTS = Path(__file__).parent / "checkpoints"
 META_FILE = "fidelity_meta.json"
@@ -24,6 +27,11 @@ class FidelityModel:
     max_length: int
     source: str
     device: str
+    joint: bool = False  # one pass per text (token classifier) rather than one per fact
+
+    def verdicts(self, questions: list[tuple[list[FactItem], str]], batch_size: int = 64) -> list[Verdicts]:
+        """Single-pass checkpoints: label probabilities for every fact of every (facts, text) question."""
+        return classify_joint(self.model, self.tokenizer, questions, self.max_length, self.device, batch_size)
 
     def classify(self, queries: list[str], batch_size: int = 64) -> list[list[float]]:
         """Label probabilities per query (in `labels` order), longest queries batched together."""
@@ -83,16 +91,18 @@ def load(source: str, device: str = "auto", local_files_only: bool = True, int8:
         if key in _cache:
             return _cache[key]
         import torch
-        from transformers import AutoTokenizer, GPT2ForSequenceClassification
+        from transformers import AutoTokenizer, GPT2ForSequenceClassification, GPT2ForTokenClassification
         from transformers.utils import logging as hf_logging
 
         bars = hf_logging.is_progress_bar_enabled()
         hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # a "Loading weights" bar per render
+        meta = _meta(Path(source))
+        joint = meta.get("format") == JOINT_FORMAT
+        kind = GPT2ForTokenClassification if joint else GPT2ForSequenceClassification
         try:
             tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local_files_only)
             dtype = torch.float16 if device == "cuda" else torch.float32
-            model = GPT2ForSequenceClassification.from_pretrained(source, dtype=dtype,
-                                                                  local_files_only=local_files_only)
+            model = kind.from_pretrained(source, dtype=dtype, local_files_only=local_files_only)
         finally:
             if bars:
                 hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
@@ -101,10 +111,9 @@ def load(source: str, device: str = "auto", local_files_only: bool = True, int8:
             from hybridnlg_gpt2.quantize import quantize_int8
 
             model = quantize_int8(model)
-        meta = _meta(Path(source))
         tokenizer.padding_side = "right"
         loaded = FidelityModel(model, tokenizer, tuple(meta.get("labels", LABELS)), int(meta.get("max_length", 256)),
-                               source, device)
+                               source, device, joint)
         _cache[key] = loaded
         return loaded
 

@@ -1,4 +1,5 @@
-"""`hybridnlg train-fidelity`: a GPT2ForSequenceClassification from data/text pairs and their perturbations."""
+"""`hybridnlg train-fidelity`: a GPT-2 fidelity checker (token classifier, one pass per text; or sequence classifier,
+one pass per fact) from data/text pairs and their perturbations."""
 
 from __future__ import annotations
 
@@ -15,12 +16,16 @@ import click
 
 from hybridnlg import data_licence
 
-from .examples import Example, make_examples, read_sources
+from .examples import Example, cases_from, make_examples, read_sources
 from .facts import LABELS, SPECIAL_TOKENS
+from .joint import FORMAT as JOINT_FORMAT
+from .joint import IGNORE, encode, label_ids, pad
 from .model import META_FILE, pick_device
 from .model import short_names as fidelity_checkpoints
 
 PAD = "<pad>"
+PER_FACT, JOINT = "per-fact", "joint"
+FORMATS = {PER_FACT: "focus-facts-text", JOINT: JOINT_FORMAT}  # the name in fidelity_meta.json
 
 
 @dataclass
@@ -45,13 +50,16 @@ class FidelitySettings:
     device: str = "auto"
     threads: int | None = None
     seed: int = 0
+    format: str = JOINT
     licence: str = "other"
     credit: list[str] = field(default_factory=list)
 
 
+Unit = tuple[list[int], "int | list[int]", str]  # token ids, label(s), how it was made
+
+
 def train_fidelity(settings: FidelitySettings, log: Any = print) -> dict[str, Any]:
     import torch
-    from transformers import GPT2Config, GPT2ForSequenceClassification
 
     started = time.monotonic()
     torch.manual_seed(settings.seed)
@@ -68,22 +76,21 @@ def train_fidelity(settings: FidelitySettings, log: Any = print) -> dict[str, An
         dev_sources = dev_sources[:settings.dev_pairs]
     sources = sources[settings.skip_pairs:]
     sources = sources[:settings.max_pairs] if settings.max_pairs else sources
-    train_set = make_examples(sources, settings.seed, settings.wrong_per_pair)
-    dev_set = make_examples(dev_sources, settings.seed + 1)
-    log(f"{len(sources)} pairs -> {len(train_set)} examples {dict(Counter(LABELS[e.label] for e in train_set))}; "
-        f"dev {len(dev_set)}")
+    train_examples = make_examples(sources, settings.seed, settings.wrong_per_pair)
+    dev_examples = make_examples(dev_sources, settings.seed + 1)
+    log(f"{len(sources)} pairs -> {len(train_examples)} questions "
+        f"{dict(Counter(LABELS[e.label] for e in train_examples))}; dev {len(dev_examples)}")
     device = pick_device(settings.device)
-    labels: dict[str, Any] = {"num_labels": len(LABELS), "id2label": dict(enumerate(LABELS)),
-              "label2id": {name: i for i, name in enumerate(LABELS)}}
+    joint = settings.format == JOINT
     if settings.base:  # fine-tune a GPT-2 (a realizer's checkpoint knows the domain's language already)
-        tokenizer, model = _from_base(settings.base, labels, settings.max_length)
+        tokenizer, model = _from_base(settings.base, settings.max_length, joint)
     else:
-        tokenizer = _tokenizer([e.text for e in train_set], settings.vocab_size)
-        config = GPT2Config(vocab_size=len(tokenizer), n_positions=settings.max_length, n_embd=settings.width,
-                            n_layer=settings.layers, n_head=settings.heads, pad_token_id=tokenizer.pad_token_id,
-                            bos_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.pad_token_id, **labels)
-        model = GPT2ForSequenceClassification(config)
-    log(f"vocabulary {len(tokenizer)}, {sum(p.numel() for p in model.parameters()):,} parameters, on {device}")
+        tokenizer = _tokenizer([e.text for e in train_examples], settings.vocab_size)
+        model = _scratch(settings, tokenizer, joint)
+    train_set = _units(train_examples, tokenizer, settings.max_length, joint)
+    dev_set = _units(dev_examples, tokenizer, settings.max_length, joint)
+    log(f"vocabulary {len(tokenizer)}, {sum(p.numel() for p in model.parameters()):,} parameters, on {device}, "
+        f"{settings.format} format: {len(train_set)} passes")
     model.to(device)
     optimiser = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=0.01)
     steps = settings.epochs * ((len(train_set) + settings.batch_size - 1) // settings.batch_size)
@@ -93,10 +100,7 @@ def train_fidelity(settings: FidelitySettings, log: Any = print) -> dict[str, An
     for epoch in range(settings.epochs):
         model.train()
         for batch in _batches(train_set, settings.batch_size, rng):
-            encoded = tokenizer([e.text for e in batch], padding=True, truncation=True,
-                                max_length=settings.max_length, return_tensors="pt").to(device)
-            gold = torch.tensor([e.label for e in batch], device=device)
-            loss = model(**encoded, labels=gold).loss
+            loss = model(**_tensors(batch, tokenizer.pad_token_id, device)).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimiser.step()
@@ -112,16 +116,60 @@ def train_fidelity(settings: FidelitySettings, log: Any = print) -> dict[str, An
         if deadline and time.monotonic() > deadline:
             break
     model.eval()
-    metrics = evaluate(model, tokenizer, dev_set, settings.max_length, device)
+    metrics = evaluate(model, tokenizer, dev_set, device)
     metrics["steps"] = step
     metrics["minutes"] = round((time.monotonic() - started) / 60, 1)
     _save(model, tokenizer, settings, metrics, len(sources), len(train_set))
     return metrics
 
 
-def _from_base(base: str, labels: dict[str, Any], max_length: int) -> tuple[Any, Any]:
+def _units(examples: list[Example], tokenizer: Any, max_length: int, joint: bool) -> list[Unit]:
+    """Per-fact format: one unit per question. Single-pass format: one per data/text case (more if its facts need
+    more than one pass), with a label at each marker."""
+    if not joint:
+        ids = tokenizer([e.text for e in examples], truncation=True, max_length=max_length)["input_ids"]
+        return [(row, e.label, e.kind) for row, e in zip(ids, examples, strict=True)]
+    units: list[Unit] = []
+    for case in cases_from(examples):
+        for encoded in encode(tokenizer, case.data, case.text, max_length):
+            units.append((encoded.ids, label_ids(encoded, case.labels, case.added), case.kind))
+    return units
+
+
+def _tensors(batch: list[Unit], pad_id: int, device: str) -> dict[str, Any]:
     import torch
-    from transformers import AutoTokenizer, GPT2ForSequenceClassification
+
+    rows = [ids for ids, _, _ in batch]
+    targets = [label for _, label, _ in batch]
+    labels = pad([t for t in targets if isinstance(t, list)], IGNORE) if isinstance(targets[0], list) else targets
+    return {"input_ids": torch.tensor(pad(rows, pad_id), device=device),
+            "attention_mask": torch.tensor(pad([[1] * len(r) for r in rows], 0), device=device),
+            "labels": torch.tensor(labels, device=device)}
+
+
+def _model_class(joint: bool) -> Any:
+    from transformers import GPT2ForSequenceClassification, GPT2ForTokenClassification
+
+    return GPT2ForTokenClassification if joint else GPT2ForSequenceClassification
+
+
+def _label_config() -> dict[str, Any]:
+    return {"num_labels": len(LABELS), "id2label": dict(enumerate(LABELS)),
+            "label2id": {name: i for i, name in enumerate(LABELS)}}
+
+
+def _scratch(settings: FidelitySettings, tokenizer: Any, joint: bool) -> Any:
+    from transformers import GPT2Config
+
+    config = GPT2Config(vocab_size=len(tokenizer), n_positions=settings.max_length, n_embd=settings.width,
+                        n_layer=settings.layers, n_head=settings.heads, pad_token_id=tokenizer.pad_token_id,
+                        bos_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.pad_token_id, **_label_config())
+    return _model_class(joint)(config)
+
+
+def _from_base(base: str, max_length: int, joint: bool) -> tuple[Any, Any]:
+    import torch
+    from transformers import AutoTokenizer
 
     from hybridnlg_gpt2.loading import short_names
 
@@ -131,7 +179,12 @@ def _from_base(base: str, labels: dict[str, Any], max_length: int) -> tuple[Any,
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     tokenizer.padding_side = "right"
-    model = GPT2ForSequenceClassification.from_pretrained(source, dtype=torch.float32, **labels)
+    model = _model_class(joint).from_pretrained(source, dtype=torch.float32, **_label_config())
+    head = _sequence_head(source)
+    if joint and head is not None:  # a per-fact checker's head read the same thing at the last token: start from it
+        with torch.no_grad():
+            model.classifier.weight.copy_(head)
+            model.classifier.bias.zero_()
     model.resize_token_embeddings(len(tokenizer))
     model.config.pad_token_id = tokenizer.pad_token_id
     if max_length > model.config.n_positions:  # longer inputs than the base saw: new positions start as its last one
@@ -142,6 +195,18 @@ def _from_base(base: str, labels: dict[str, Any], max_length: int) -> tuple[Any,
         model.transformer.wpe = wpe
         model.config.n_positions = max_length
     return tokenizer, model
+
+
+def _sequence_head(source: str) -> Any:
+    """The `score` weights of a per-fact (sequence classification) checkpoint, or None."""
+    from safetensors.torch import load_file
+
+    path = Path(source) / "model.safetensors"
+    if not path.is_file():
+        return None
+    weights = load_file(str(path))
+    head = weights.get("score.weight")
+    return None if head is None or head.shape[0] != len(LABELS) else head.float()
 
 
 def _tokenizer(texts: list[str], vocab_size: int) -> Any:
@@ -157,37 +222,48 @@ def _tokenizer(texts: list[str], vocab_size: int) -> Any:
     return tokenizer
 
 
-def _batches(examples: list[Example], size: int, rng: random.Random) -> list[list[Example]]:
+def _batches(units: list[Unit], size: int, rng: random.Random) -> list[list[Unit]]:
     """Similar lengths together (less padding), batches in random order."""
-    order = sorted(examples, key=lambda e: len(e.text) + rng.random() * 40)
+    order = sorted(units, key=lambda u: len(u[0]) + rng.random() * 10)
     batches = [order[i:i + size] for i in range(0, len(order), size)]
     rng.shuffle(batches)
     return batches
 
 
-def evaluate(model: Any, tokenizer: Any, examples: list[Example], max_length: int, device: str) -> dict[str, Any]:
-    """Accuracy, and per label precision and recall, on `examples`; also the share caught per perturbation kind."""
+def evaluate(model: Any, tokenizer: Any, units: list[Unit], device: str) -> dict[str, Any]:
+    """Accuracy, and per label precision and recall, on `units` (per fact in the single-pass format); also the share
+    of units with every label right, per perturbation kind."""
     import torch
 
     predicted: list[int] = []
+    gold: list[int] = []
+    kinds: Counter[str] = Counter()
+    right: Counter[str] = Counter()
+    ordered = sorted(units, key=lambda u: len(u[0]))
     with torch.inference_mode():
-        for start in range(0, len(examples), 128):
-            batch = examples[start:start + 128]
-            encoded = tokenizer([e.text for e in batch], padding=True, truncation=True, max_length=max_length,
-                                return_tensors="pt").to(device)
-            predicted += model(**encoded).logits.argmax(-1).tolist()
-    gold = [e.label for e in examples]
-    metrics: dict[str, Any] = {"dev_examples": len(examples),
+        for start in range(0, len(ordered), 128):
+            batch = ordered[start:start + 128]
+            tensors = _tensors(batch, tokenizer.pad_token_id, device)
+            labels = tensors.pop("labels")
+            guesses = model(**tensors).logits.argmax(-1)
+            for row, (_, label, kind) in enumerate(batch):
+                if isinstance(label, list):
+                    pairs = [(int(guesses[row, i]), g) for i, g in enumerate(label) if g != IGNORE]
+                else:
+                    pairs = [(int(guesses[row]), int(labels[row]))]
+                predicted += [p for p, _ in pairs]
+                gold += [g for _, g in pairs]
+                kinds[kind] += 1
+                right[kind] += all(p == g for p, g in pairs)
+    metrics: dict[str, Any] = {"dev_examples": len(units),
                                "dev_accuracy": round(sum(p == g for p, g in zip(predicted, gold, strict=True))
                                                      / max(len(gold), 1), 4)}
     for index, name in enumerate(LABELS):
         tp = sum(p == index == g for p, g in zip(predicted, gold, strict=True))
         metrics[f"dev_precision_{name}"] = round(tp / max(predicted.count(index), 1), 4)
         metrics[f"dev_recall_{name}"] = round(tp / max(gold.count(index), 1), 4)
-    kinds = Counter(e.kind for e in examples)
     for kind in sorted(kinds):
-        right = sum(p == e.label for p, e in zip(predicted, examples, strict=True) if e.kind == kind)
-        metrics[f"dev_correct[{kind}]"] = round(right / kinds[kind], 4)
+        metrics[f"dev_correct[{kind}]"] = round(right[kind] / kinds[kind], 4)
     return metrics
 
 
@@ -199,17 +275,14 @@ def _save(model: Any, tokenizer: Any, settings: FidelitySettings, metrics: dict[
     out.mkdir(parents=True, exist_ok=True)
     model.to("cpu", torch.float16).save_pretrained(out)  # half the size; loaded as float32 on CPU
     tokenizer.save_pretrained(out)
-    meta = {"labels": list(LABELS), "max_length": settings.max_length, "format": "focus-facts-text", "version": 1}
+    meta = {"labels": list(LABELS), "max_length": settings.max_length, "format": FORMATS[settings.format],
+            "version": 1}
     (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     hyper = {k: str(v) for k, v in vars(settings).items() if k not in {"credit", "licence", "out"}}
-    lines = ["---", f"license: {settings.licence}",
-             "library_name: transformers", "pipeline_tag: text-classification", "---",
-             f"# {out.resolve().name}: a hybridnlg fidelity checker", "",
-             "A GPT2ForSequenceClassification for the hybridnlg `fidelity` validator. Asked about one fact "
-             "(`<focus> FACT <text> TEXT`) it says whether the text expresses it (faithful), leaves it out (missing) "
-             "or contradicts it (wrong); asked with no focus (`<focus> <none> <facts> FACTS <text> TEXT`), whether "
-             "the text says something the facts do not (added). Made by `hybridnlg train-fidelity`.", "",
-             "## Data", "", f"- pairs: `{settings.train}` ({pairs} pairs, {examples} examples with perturbations)",
+    lines = ["---", f"license: {settings.licence}", "library_name: transformers",
+             f"pipeline_tag: {'token-classification' if settings.format == JOINT else 'text-classification'}", "---",
+             f"# {out.resolve().name}: a hybridnlg fidelity checker", "", _ABOUT[settings.format], "",
+             "## Data", "", f"- pairs: `{settings.train}` ({pairs} pairs, {examples} passes with perturbations)",
              f"- dev: `{settings.dev or 'held out from the training pairs'}`", "",
              "## Licence and credit", "", f"Licence of this model: {settings.licence} (the training data's).", "",
              *[f"> {c}\n" for c in settings.credit],
@@ -217,6 +290,18 @@ def _save(model: Any, tokenizer: Any, settings: FidelitySettings, metrics: dict[
              "## Metrics (dev, perturbed as in training)", "", *[f"- {k}: {v}" for k, v in metrics.items()], "",
              "## Reproduce", "", "```sh", command_line(settings), "```", ""]
     (out / "README.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+_ABOUT = {
+    PER_FACT: "A GPT2ForSequenceClassification for the hybridnlg `fidelity` validator. Asked about one fact "
+    "(`<focus> FACT <text> TEXT`) it says whether the text expresses it (faithful), leaves it out (missing) or "
+    "contradicts it (wrong); asked with no focus (`<focus> <none> <facts> FACTS <text> TEXT`), whether the text says "
+    "something the facts do not (added). Made by `hybridnlg train-fidelity --format per-fact`.",
+    JOINT: "A GPT2ForTokenClassification for the hybridnlg `fidelity` validator. It reads a text and then its facts "
+    "(`<text> TEXT <facts> FACT <focus> FACT <focus> ... <none>`) in one pass: at the `<focus>` after each fact it "
+    "says whether the text expresses that fact (faithful), leaves it out (missing) or contradicts it (wrong); at the "
+    "closing `<none>`, whether the text says something the facts do not (added). Made by `hybridnlg train-fidelity`.",
+}
 
 
 def command_line(settings: FidelitySettings) -> str:
@@ -255,6 +340,9 @@ def command_line(settings: FidelitySettings) -> str:
 @click.option("--device", default="auto", show_default=True, help="cpu, cuda, cuda:1 or auto.")
 @click.option("--threads", type=int, default=None, help="torch CPU threads.")
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--format", type=click.Choice([JOINT, PER_FACT]), default=JOINT, show_default=True,
+              help="joint: one pass per text labels every fact (a token classifier); per-fact: one pass per fact "
+              "(a sequence classifier, the older format).")
 @click.option("--licence", default=None, help="Licence id for the model card (default: read from the data's README).")
 def train_fidelity_command(train: Path, out: Path, **options: Any) -> None:
     """Train a fidelity checker on TRAIN (E2E CSV, WebNLG JSONL, or JSONL of {"data", "text"}) and its

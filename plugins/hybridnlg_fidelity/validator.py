@@ -34,8 +34,9 @@ class FidelityConfig(ComponentConfig):
 
 
 class FidelityValidator(Validator[FidelityConfig]):
-    """Asks a GPT2ForSequenceClassification, per fact, whether the text expresses it, leaves it out or contradicts
-    it, and once per text whether it adds something the facts do not. One batched forward pass per call."""
+    """Asks a GPT-2 classifier whether the text expresses each fact, leaves it out or contradicts it, and whether it
+    adds something the facts do not: in one pass per text (a single-pass checkpoint) or one per fact (a per-fact
+    one). Every candidate of a call is classified in the same batches."""
 
     name = "fidelity"
     Config = FidelityConfig
@@ -54,18 +55,37 @@ class FidelityValidator(Validator[FidelityConfig]):
 
     def validate(self, items: Sequence[tuple[Segment, Candidate]]) -> list[ValidationReport]:
         self.ensure_loaded()
+        facts = [[item for name, fact in segment.facts.items() if fact.value is not None
+                  for item in items_from_value(name, fact.value)] for segment, _ in items]
+        if self.model.joint:
+            return self._joint(facts, [candidate.text for _, candidate in items])
         plans: list[list[tuple[FactItem | None, str]]] = []
         queries: list[str] = []
-        for segment, candidate in items:
-            facts = [item for name, fact in segment.facts.items() if fact.value is not None
-                     for item in items_from_value(name, fact.value)]
-            asked: list[tuple[FactItem | None, str]] = [(f, query(f, facts, candidate.text)) for f in facts]
-            if self.config.check_added and facts:
-                asked.append((None, query(None, facts, candidate.text)))
+        for known, (_, candidate) in zip(facts, items, strict=True):
+            asked: list[tuple[FactItem | None, str]] = [(f, query(f, known, candidate.text)) for f in known]
+            if self.config.check_added and known:
+                asked.append((None, query(None, known, candidate.text)))
             plans.append(asked)
             queries += [q for _, q in asked]
         probabilities = iter(self.model.classify(queries, self.config.batch_size))
         return [self._report([(focus, next(probabilities)) for focus, _ in asked]) for asked in plans]
+
+    def _joint(self, facts: list[list[FactItem]], texts: list[str]) -> list[ValidationReport]:
+        """A single-pass checkpoint: every fact of a text, and whether it adds something, in one forward pass."""
+        verdicts = self.model.verdicts(list(zip(facts, texts, strict=True)), self.config.batch_size)
+        reports: list[ValidationReport] = []
+        for known, found in zip(facts, verdicts, strict=True):
+            answers: list[tuple[FactItem | None, list[float]]] = list(zip(known, found.facts, strict=True))
+            if self.config.check_added and known and found.added is not None:
+                answers.append((None, found.added))
+            report = self._report(answers)
+            if found.text_cut:
+                report.meta["text_cut"] = "the text was longer than the model reads; only its start was checked"
+            if found.partial:
+                report.meta["added_partial"] = ("the facts needed more than one pass; additions were judged "
+                                                "against the last pass's facts")
+            reports.append(report)
+        return reports
 
     def _report(self, answers: list[tuple[FactItem | None, list[float]]]) -> ValidationReport:
         labels = self.model.labels
