@@ -206,3 +206,47 @@ def test_mining_gives_the_same_lexicon_whatever_the_hash_seed(tmp_path: Path) ->
                         "--min-texts", "1"], check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed})
         outputs.append(out.read_text())
     assert len(set(outputs)) == 1 and "- alpha" in outputs[0] and "- beta" not in outputs[0]
+
+
+@pytest.mark.parametrize(("text", "passed"), [
+    ("Trane was founded on 01-01-1913.", True),  # numeric forms, with either separator
+    ("Trane was founded on 1913/01/01.", True),
+    ("Trane was founded on January 1st 1913.", True),
+    ("Trane was founded on 01-01-1914.", False),
+])
+def test_a_relation_date_may_be_written_in_numeric_and_ordinal_forms(tmp_path: Path, text: str, passed: bool) -> None:
+    report = engine_with(tmp_path).verify({"triples": [["Trane", "foundingDate", "1913-01-01"]]}, text)
+    assert report.passed is passed, report.issues
+
+
+@pytest.mark.parametrize(("text", "passed"), [
+    ("1089 Tama has an escape velocity of 0.0068 km/sec.", True),  # the number is the fact; the unit is worded freely
+    ("1089 Tama has an escape velocity of 0.0069 km/sec.", False),
+])
+def test_a_number_with_a_long_unit_is_found_by_its_number(tmp_path: Path, text: str, passed: bool) -> None:
+    record = {"triples": [["1089_Tama", "escapeVelocity", "0.0068 (kilometrePerSeconds)"]]}
+    assert engine_with(tmp_path).verify(record, text).passed is passed
+
+
+@pytest.mark.parametrize(("text", "passed"), [
+    ("Ajoblanco is made of garlic, bread, almonds, water and olive oil.", True),  # any order, any joining words
+    ("Ajoblanco is made of garlic, bread, almonds and olive oil.", False),  # water left out
+])
+def test_a_list_valued_object_is_written_when_every_item_is(tmp_path: Path, text: str, passed: bool) -> None:
+    record = {"triples": [["Ajoblanco", "mainIngredient", "Bread, almonds, garlic, water, olive oil"]]}
+    assert engine_with(tmp_path).verify(record, text).passed is passed
+
+
+@pytest.mark.parametrize(("text", "passed"), [
+    ("Adam Koc won two awards: the Order of Polonia Restituta and the Virtuti Militari.", True),
+    ("Adam Koc won three awards: the Order of Polonia Restituta and the Virtuti Militari.", False),
+])
+def test_a_count_of_the_relations_is_not_an_added_number(tmp_path: Path, text: str, passed: bool) -> None:
+    record = {"triples": [["Adam_Koc", "award", "Order_of_Polonia_Restituta"], ["Adam_Koc", "award", "Virtuti_Militari"]]}
+    assert engine_with(tmp_path).verify(record, text).passed is passed
+
+
+def test_a_dotted_abbreviation_written_without_dots_is_no_added_name(tmp_path: Path) -> None:
+    record = {"triples": [["Alessio_Romagnoli", "club", "A.C._Milan"], ["A.C._Milan", "chairman", "Silvio_Berlusconi"]]}
+    text = "Alessio Romagnoli plays for A.C. Milan. AC Milan is chaired by Silvio Berlusconi."
+    assert engine_with(tmp_path).verify(record, text).passed

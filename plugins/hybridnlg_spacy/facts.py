@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -486,18 +487,34 @@ class FactChecker:
             return found
         if (day := as_date(end)) is not None:
             return find_date(state.text, day, self.settings.locales, need_year=True)  # "born on July 23": no year
-        wanted = self.reader.read(end)  # a number, perhaps with its unit ("52.0 minutes")
-        if len(wanted) == 1 and re.fullmatch(r"[\W\d\s]*(?:[^\W\d_]+[\W\s]*){0,2}", end):
+        wanted = self.reader.read(end)  # a number with its unit ("52.0 minutes", "0.0999 kilometre per seconds"):
+        if len(wanted) == 1 and re.fullmatch(r"[\W\d\s]*(?:[^\W\d_]+[\W\s]*){0,4}", end):  # the number is the fact
             return next((m.span for m in mentions if _states_literal(m, wanted[0].value, self.settings.rounding)),
                         None)
-        return None
+        return self._list_end(state, end, mentions, avoid)
+
+    def _list_end(self, state: _State, end: str, mentions: list[NumberMention], avoid: list[Span]) -> Span | None:
+        """A list-valued end ("Bread, almonds, garlic, water, olive oil"; "A919 HA; 1927 WB") is written when every
+        item is, in any order and with any joining words ("… water and olive oil")."""
+        items = [item.strip() for item in _LIST_SEPARATORS.split(end) if item.strip()]
+        if len(items) < 2:
+            return None
+        spans: list[Span] = []
+        for item in items:
+            found = self._end(state, item, mentions, avoid + spans) if not _LIST_SEPARATORS.search(item) else None
+            if found is None:
+                return None
+            spans.append(found)
+        return min(a for a, _ in spans), max(b for _, b in spans)
 
     def _added_numbers(self, state: _State, mentions: list[NumberMention]) -> None:
-        facts = state.segment.fact_values()
-        relational = {name for name, value in facts.items() if relations_in(value) is not None}
-        data = (state.segment.context, {name: value for name, value in facts.items() if name not in relational})
-        supported = [n for v in data for n in numbers_in(v, self.reader)]
-        literals = [n for name in relational for n in numbers_in(facts[name], self.reader)]
+        # A relation list's numbers are exact literals, never sizes: its triples are three long, which said nothing.
+        values = [*state.segment.context.values(), *state.segment.fact_values().values()]
+        relational = [value for value in values if relations_in(value) is not None]
+        supported = [n for value in values if relations_in(value) is None for n in numbers_in(value, self.reader)]
+        literals = [n for value in relational for s, _, o in relations_in(value) or [] for end in (s, o)
+                    for n in numbers_in(end, self.reader)]
+        supported += [float(n) for value in relational for n in _counts(value)]
         for mention in mentions:
             if mention.weak or any(self._agrees(mention, n) for n in supported):
                 continue
@@ -513,6 +530,7 @@ class FactChecker:
         # a relation's predicate is data too ("its OCLC number"), and names are compared without accents
         predicates = [predicate_words(t[1]) for v in data[1].values() for t in relations_in(v) or []]
         blob = fold(" | ".join([blob, *predicates]).lower()) + " | " + self.lexicon.vocabulary
+        blob += " | " + _DOTTED.sub(lambda m: m.group(0).replace(".", ""), blob)  # "A.C. Milan" is written AC Milan
         for tokens in self._name_candidates(doc, statistical, state):
             words = [
                 t
@@ -551,6 +569,19 @@ class FactChecker:
             run = []
         if run:
             yield run
+
+
+def _counts(value: Any) -> set[int]:
+    """How many of something a text may say the relations hold: objects of one subject's predicate ("two awards"),
+    items of a list-valued object ("two of the main ingredients")."""
+    triples = relations_in(value) or []
+    per_predicate = Counter((surface_form(s), str(p)) for s, p, _ in triples)
+    items = [len([i for i in _LIST_SEPARATORS.split(surface_form(o)) if i.strip()]) for _, _, o in triples]
+    return {n for n in [*per_predicate.values(), *items] if n >= 2}
+
+
+_DOTTED = re.compile(r"\b(?:\w\.){2,}")
+_LIST_SEPARATORS = re.compile(r"\s*[,;]\s*|\s+(?:and|&)\s+")
 
 
 def _states_literal(mention: NumberMention, value: float, rounding: bool) -> bool:

@@ -67,9 +67,10 @@ class NumberReader:
         self._group = group
         self._decimal = decimal
         self._pattern = re.compile(
-            rf"(?<![\w.,])(?P<sign>[-−](?=[$€£¥₹\d]))?(?P<cur>{_CURRENCY})?(?P<num>{digits})"
+            rf"(?<![\w.,])(?P<sign>[-−](?=[$€£¥₹\d]))?(?P<cur>{_CURRENCY})?(?P<num>{digits})(?!\d|{d}\d)"
             rf"(?:\s?(?P<mag>thousand|million|billion|trillion|mio|bn|mn|[kKmMbB])(?![\w]))?"
-            rf"(?P<pct>{_PERCENT})?(?![\w])",
+            # a short lowercase unit may be attached ("9.8kg", "10km"); an ordinal suffix ("1st") is no unit
+            rf"(?P<pct>{_PERCENT})?(?:(?!\w)|(?=[a-z]{{1,3}}(?!\w))(?!(?:st|nd|rd|th)(?!\w)))",
         )
 
     def _to_float(self, digits: str) -> tuple[float, int]:
