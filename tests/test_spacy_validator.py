@@ -641,3 +641,17 @@ def test_a_relation_may_write_its_number_or_date_in_any_common_form(validator: S
     assert "missing_fact" in codes(check(validator, runway, "Aarhus Airport has a runway that is 2,900 metres long."))
     born = {"triple": {"subject": "Alan_Bean", "predicate": "birthDate", "object": '"1932-03-15"^^xsd:date'}}
     assert check(validator, born, "Alan Bean was born on March 15, 1932.").passed
+
+
+@pytest.mark.parametrize(("text", "read"), [
+    ("a mass of 9.8kg", [9.8]),  # an attached unit: the whole number, not the 9 before the point
+    ("9.8kgs", [9.8]),
+    ("10km away", [10.0]),
+    ("the 1st and 2nd", []),  # ordinals are no quantities
+    ("designed by 3XN", []),  # a name, not a number with a unit
+    ("2,702 metres", [2702.0]),
+])
+def test_numbers_with_an_attached_unit_are_read_whole(text: str, read: list[float]) -> None:
+    from hybridnlg_spacy.numbers import NumberReader
+
+    assert [m.value for m in NumberReader().read(text)] == read
