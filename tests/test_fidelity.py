@@ -204,6 +204,16 @@ def test_as_a_warning_it_ranks_but_never_rejects(tiny_checkpoint: Path) -> None:
     assert fidelity.issues, "with a threshold of 0.01 the random model finds something"
 
 
+def test_as_a_gate_a_candidate_it_finds_nothing_in_scores_one_unless_it_ranks(tiny_checkpoint: Path) -> None:
+    record = {"name": "Ada", "food": "Thai"}
+    gate = engine(tiny_checkpoint.parent, threshold=0.999).render(record).segments[0].candidates[0]
+    ranked = engine(tiny_checkpoint.parent, threshold=0.999, rank=True).render(record).segments[0].candidates[0]
+    gate_report, ranked_report = (next(r for r in t.reports if r.validator == "fidelity") for t in (gate, ranked))
+    assert gate_report.passed and gate_report.score == 1.0  # lazy validation settles on it, as with spaCy alone
+    assert ranked_report.score == ranked_report.meta["confidence"] < 1.0  # the model's confidence reranks
+    assert gate_report.meta["confidence"] == ranked_report.meta["confidence"]
+
+
 def test_it_only_runs_where_the_config_names_it(tiny_checkpoint: Path) -> None:
     plain = Engine.from_config({"segments": [{"id": "a", "template": "Hi."}]}, config_dir=tiny_checkpoint.parent,
                                entrypoints=False)

@@ -27,6 +27,10 @@ class FidelityConfig(ComponentConfig):
     severity: Literal["error", "warning"] = Field(
         "error", description="`error`: a finding rejects the candidate (every validator must pass); `warning`: it "
         "only lowers the score, so the spaCy validator decides and this one ranks.")
+    rank: bool = Field(
+        False, description="Score passing candidates by the model's confidence (the lowest p(faithful)), so it also "
+        "reranks them and lazy validation goes on past a candidate it is unsure of; off: a candidate it finds nothing "
+        "in scores 1.0 and it only gates. A warning-severity validator always ranks.")
     local_files_only: bool = Field(True, description="Never download: a hub id must be in the local cache.")
     dtype: Literal["auto", "int8"] = Field(
         "auto", description="auto: float16 on a GPU, float32 on the CPU; int8: dynamic int8 quantisation on the CPU "
@@ -111,5 +115,7 @@ class FidelityValidator(Validator[FidelityConfig]):
                        else f"the text says something the facts do not (fidelity model, p={1 - faithful:.2f})")
             code = _CODES["added"] if focus is None else _CODES.get(worst, "wrong_value")
             issues.append(Issue(code, message, fact=name, severity=self.config.severity, category="fact"))
-        meta = {"facts": status, "model": self.model.source, "labels": list(LABELS)}
+        meta = {"facts": status, "model": self.model.source, "labels": list(LABELS), "confidence": round(score, 4)}
+        if not issues and not (self.config.rank or self.config.severity == "warning"):
+            score = 1.0
         return ValidationReport(self.name, issues, round(score, 4), meta)
