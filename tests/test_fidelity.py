@@ -98,8 +98,8 @@ def test_a_single_pass_case_labels_every_fact(tmp_path: Path) -> None:
     assert LABELS[by_kind["dropped"].added] == "added" and set(by_kind["dropped"].labels) == {0}
     missing = by_kind["missing"]
     assert [LABELS[label] for label in missing.labels].count("missing") == 1 and missing.added == 0
-    wrong = by_kind["wrong value"]  # the text says the right value, which the data no longer holds: also added
-    assert [LABELS[label] for label in wrong.labels].count("wrong") == 1 and LABELS[wrong.added] == "added"
+    wrong = by_kind["wrong value"]  # the wrong fact is the finding, not an addition too
+    assert [LABELS[label] for label in wrong.labels].count("wrong") == 1 and wrong.added == 0
     annotated = by_kind["annotated wrong"]  # Zizzi's old annotation: food wrong, price missing, in one case
     labels = {item.predicate: LABELS[label] for item, label in zip(annotated.data, annotated.labels, strict=True)}
     assert labels == {"name": "faithful", "eatType": "faithful", "food": "wrong", "priceRange": "missing"}

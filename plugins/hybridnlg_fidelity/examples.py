@@ -209,8 +209,8 @@ def make_examples(sources: Sequence[Source], seed: int = 0, wrong_per_pair: int 
 
 def cases_from(examples: Sequence[Example]) -> list[Case]:
     """The per-fact questions about the same data and text, as one case. A perturbation changes only the fact it asks
-    about, so every other fact is faithful; the text adds something when asked so, or when a fact has a wrong value
-    (the text says the right one, which the data no longer holds)."""
+    about, so every other fact is faithful. The text adds something only when a question without focus says so: a wrong
+    value is that fact's finding, and calling it an addition too made `added` the likeliest answer for any text."""
     groups: dict[tuple[tuple[FactItem, ...], str], list[Example]] = {}
     for example in examples:
         groups.setdefault((example.data, example.source_text), []).append(example)
@@ -219,12 +219,10 @@ def cases_from(examples: Sequence[Example]) -> list[Case]:
         labels = [0] * len(data)
         added = 0
         for example in asked:
-            if example.focus is None:
-                added = max(added, example.label)
-            else:
+            if example.focus is not None:
                 labels[data.index(example.focus)] = example.label
-        if 3 in labels:
-            added = 2
+            elif example.kind != "wrong value (added)":  # there the wrong fact is the finding
+                added = max(added, example.label)
         kind = next((e.kind for e in asked if e.label != 0 and "(added)" not in e.kind), "faithful")
         cases.append(Case(data, text, tuple(labels), added, kind))
     return cases
