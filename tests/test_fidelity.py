@@ -256,6 +256,7 @@ CHECKPOINTS = Path(__file__).resolve().parent.parent / "plugins" / "hybridnlg_fi
 
 @pytest.mark.parametrize(("name", "licence", "credit"), [
     ("e2e-fidelity", "license: cc-by-sa-4.0", "Novikova, Dušek and Rieser"),
+    ("e2e-fidelity-fast", "license: cc-by-sa-4.0", "Novikova, Dušek and Rieser"),
     ("webnlg-fidelity", "license: cc-by-nc-sa-4.0", "non-commercial"),
 ])
 def test_shipped_checkpoints_have_cards_with_licence_and_credit(name: str, licence: str, credit: str) -> None:
@@ -273,13 +274,21 @@ def e2e_pack(validators: dict[str, Any]) -> Engine:
     return Engine.from_config({**config, "validators": validators}, config_dir=PACKS / "e2e", entrypoints=False)
 
 
-def test_the_shipped_e2e_checker_passes_a_faithful_text_and_catches_a_missing_fact() -> None:
-    engine = e2e_pack({"fidelity": {"model": "e2e-fidelity"}})
+@pytest.mark.parametrize("model", ["e2e-fidelity", "e2e-fidelity-fast"])
+def test_the_shipped_e2e_checkers_pass_a_faithful_text_and_catch_a_missing_fact(model: str) -> None:
+    engine = e2e_pack({"fidelity": {"model": model}})
     record = {"name": "The Eagle", "eatType": "pub", "food": "Chinese", "area": "riverside"}
     assert engine.verify(record, "The Eagle is a Chinese pub in the riverside area.").passed
     report = engine.verify(record, "The Eagle is a pub in the riverside area.")
     assert not report.passed and [(i.code, i.fact) for i in report.issues] == [("missing_fact", "food")]
     assert report.facts["food"].status == "missing" and report.facts["food"].validator == "fidelity"
+
+
+def test_the_fast_checker_is_single_pass() -> None:
+    from hybridnlg_fidelity.model import load, short_names
+
+    loaded = load(str(short_names()["e2e-fidelity-fast"]), "cpu")
+    assert loaded.joint and type(loaded.model).__name__ == "GPT2ForTokenClassification"
 
 
 def test_int8_gives_the_same_verdicts_with_quantised_layers() -> None:
