@@ -152,12 +152,25 @@ def test_by_subject_groups_relations_in_tree_order() -> None:
     ("A.F.C._Blackpool", "AFC Blackpool is the club."),  # abbreviation dots
     ("Agremiação_Sportiva_Arapiraquense", "Agremiacao Sportiva Arapiraquense is the club."),  # accents
     ("Kidney_bean", "Kidney beans are in it."),  # the plural
+    ("Abarth_1000_GT_Coupé", "The Abarth 1000GT Coupe is fast."),  # digits and letters with or without a space
+    ("(19255)_1994_VK8", "19255 1994 VK 8 is an asteroid."),  # brackets
+    ("California", "Californian born, she designed it."),  # a derived word of a one-word name
+    ("Australians", "It is Australian literature."),
+    ("Italy", "The Italian people live there."),
 ])
 def test_entity_names_are_found_the_way_prose_writes_them(name: str, text: str) -> None:
     from hybridnlg_spacy.entities import find_entity
 
     assert find_entity(text, name.replace("_", " "), []) is not None
     assert find_entity("Nothing of the kind.", name.replace("_", " "), []) is None
+
+
+def test_only_one_word_names_and_no_abbreviations_derive_words() -> None:
+    from hybridnlg_spacy.entities import derived_forms, find_entity
+
+    assert find_entity("The Italian city of Rome.", "Italy Rome", []) is None
+    assert derived_forms("NASA") == set() and derived_forms("Ohio") >= {"ohioan"}
+    assert find_entity("The Indiana Pacers.", "India", []) is None  # another name, not a derived word
 
 
 def test_an_entity_inside_another_ones_span_does_not_count() -> None:
@@ -213,6 +226,7 @@ def test_mining_gives_the_same_lexicon_whatever_the_hash_seed(tmp_path: Path) ->
     ("Trane was founded on 1913/01/01.", True),
     ("Trane was founded on January 1st 1913.", True),
     ("Trane was founded on 01-01-1914.", False),
+    ("Trane was founded on the 1st of January, 1913.", True),  # a comma or a stray full stop between the words
 ])
 def test_a_relation_date_may_be_written_in_numeric_and_ordinal_forms(tmp_path: Path, text: str, passed: bool) -> None:
     report = engine_with(tmp_path).verify({"triples": [["Trane", "foundingDate", "1913-01-01"]]}, text)
@@ -250,3 +264,50 @@ def test_a_dotted_abbreviation_written_without_dots_is_no_added_name(tmp_path: P
     record = {"triples": [["Alessio_Romagnoli", "club", "A.C._Milan"], ["A.C._Milan", "chairman", "Silvio_Berlusconi"]]}
     text = "Alessio Romagnoli plays for A.C. Milan. AC Milan is chaired by Silvio Berlusconi."
     assert engine_with(tmp_path).verify(record, text).passed
+
+
+@pytest.mark.parametrize(("value", "text", "passed"), [
+    ("2011-Aug-27", "1950 DA has an epoch of August 27th 2011.", True),  # the month's abbreviation in the data
+    ("2011-Aug-27", "1950 DA has an epoch of August 28th 2011.", False),
+])
+def test_a_relation_date_may_name_its_month(tmp_path: Path, value: str, passed: bool, text: str) -> None:
+    assert engine_with(tmp_path).verify({"triples": [["1950_DA", "epoch", value]]}, text).passed is passed
+
+
+@pytest.mark.parametrize(("text", "passed"), [
+    ("Alpena County Regional Airport is 210m above sea level.", True),  # an attached m: metres as well as millions
+    ("Alpena County Regional Airport is 211m above sea level.", False),
+])
+def test_a_literal_with_an_attached_metre_sign_is_its_number(tmp_path: Path, text: str, passed: bool) -> None:
+    record = {"triples": [["Alpena_County_Regional_Airport", "elevationAboveTheSeaLevel", "210"]]}
+    assert engine_with(tmp_path).verify(record, text).passed is passed
+
+
+@pytest.mark.parametrize(("text", "passed"), [
+    ("Julia Morgan, a Californian architect, designed Asilomar.", True),  # derived from a name in the data
+    ("Julia Morgan, a Texan architect, designed Asilomar.", False),
+])
+def test_a_word_derived_from_a_name_in_the_data_is_no_added_name(tmp_path: Path, text: str, passed: bool) -> None:
+    record = {"triples": [["Julia_Morgan", "birthPlace", "California"], ["Julia_Morgan", "significantBuilding",
+                                                                         "Asilomar"]]}
+    report = engine_with(tmp_path).verify(record, text)
+    assert not [i for i in report.issues if i.code == "added_fact"] is passed, report.issues
+
+
+def test_mining_covers_the_ways_a_predicate_is_said_among_other_facts(tmp_path: Path) -> None:
+    # alone, the predicate is "alma mater" (and once "studied at"); among other facts, writers say "studied at";
+    # "born" sits beside it only because birth places do, and a text that leaves out the school cannot say it
+    rows = [{"triples": [[f"P{i}", "almaMater", f"School_{i}"]], "texts": [f"P{i}'s alma mater is School {i}."]}
+            for i in range(20)]
+    rows += [{"triples": [["Q", "almaMater", "School_Q"]], "texts": [f"Q studied at School Q ({i})."]} for i in range(2)]
+    rows += [{"triples": [[f"R{i}", "almaMater", f"College_{i}"], [f"R{i}", "birthPlace", f"Town_{i}"]],
+              "texts": [f"R{i}, born in Town {i}, studied at College {i}."]} for i in range(20)]
+    rows += [{"triples": [[f"S{i}", "almaMater", f"Academy_{i}"], [f"S{i}", "birthPlace", f"Village_{i}"]],
+              "texts": [f"S{i} was born in Village {i}."]} for i in range(20)]
+    rows += [{"triples": [[f"T{i}", "birthPlace", f"City_{i}"]], "texts": [f"T{i} was born in City {i}."]}
+             for i in range(100)]
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    entry = mine(read_relation_pairs(pairs))["almaMater"]
+    assert "studi" in entry.cues and "born" not in entry.cues
+    assert entry.texts == 42 and entry.coverage == 1.0  # the 20 texts without the school do not count

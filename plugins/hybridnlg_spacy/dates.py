@@ -11,6 +11,7 @@ from typing import Any
 from babel import dates as babel_dates
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$")
+_MONTH_NAME_DATE = re.compile(r"^\d{4}-[A-Za-z]{3}-\d{2}$")  # 2011-Aug-27, as some knowledge graphs write dates
 
 
 @cache
@@ -21,7 +22,8 @@ def _ordinal(day: int) -> str:
 
 
 def as_date(value: Any) -> dt.date | None:
-    """A date from a date/datetime or an ISO 8601 string; None for anything else."""
+    """A date from a date/datetime, an ISO 8601 string or one with the month's abbreviation (2011-Aug-27); None for
+    anything else."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -29,6 +31,11 @@ def as_date(value: Any) -> dt.date | None:
     if isinstance(value, str) and _ISO_DATE.match(value.strip()):
         try:
             return dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return None
+    if isinstance(value, str) and _MONTH_NAME_DATE.match(value.strip()):
+        try:
+            return dt.datetime.strptime(value.strip(), "%Y-%b-%d").date()
         except ValueError:
             return None
     return None
@@ -63,7 +70,9 @@ def find_date(text: str, day: dt.date, locales: Iterable[str], need_year: bool =
     for form in date_forms(day, locales):
         if need_year and year not in form:
             continue
-        for m in re.finditer(r"(?<![\w/.-])" + re.escape(form) + r"(?![\w/-])", text, re.IGNORECASE):
+        # between the words of a form a text may put a comma or a stray full stop ("the 16th of August, 1920")
+        pattern = r"[,.]?\s+".join(map(re.escape, form.split(" ")))
+        for m in re.finditer(r"(?<![\w/.-])" + pattern + r"(?![\w/-])", text, re.IGNORECASE):
             if year not in form and re.match(r",?\s+\d{4}(?!\d)", text[m.end():]):
                 continue
             return m.span()

@@ -2,9 +2,11 @@
 
 DBpedia-style names carry a disambiguator (`Stuart Parker (footballer)`), a qualifying place (`Auburn, Alabama`),
 a class word (`English language`), abbreviation dots (`A.F.C. Blackpool`, written AFC Blackpool) and diacritics
-(`Agremiação`, often written without); a text may also use the plural (`Kidney bean`: kidney beans). Matching
-folds accents (one character for one, so offsets hold), lets dots in abbreviations come and go, and tries the name
-without its disambiguator, qualifier or class word.
+(`Agremiação`, often written without), spaces between digits and letters (`1000 GT`, written 1000GT) and brackets
+(`(29075) 1950 DA`); a text may also use the plural (`Kidney bean`: kidney beans) or, for a one-word name, a word
+derived from it (`California`: Californian; `Australians`: Australian; `Italy`: Italian). Matching folds accents (one
+character for one, so offsets hold), lets dots in abbreviations come and go, and tries the name without its
+disambiguator, qualifier, brackets or class word.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ _DISAMBIGUATOR = re.compile(r"\s*\([^()]*\)$")
 _QUALIFIER = re.compile(r"^([^,]+),\s+[A-Z][^,]*$")
 # DBpedia's class words after a name: English_language is written English, Minangkabau_people Minangkabau
 _CLASS_WORD = re.compile(r"^(.+?)\s+(?:language|people|cuisine)$", re.IGNORECASE)
+_DIGIT_LETTER = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
+# the endings that make a demonym or adjective of a place or people's name (Italy: Italian, Japan: Japanese)
+_DERIVING = ("n", "an", "ian", "ese", "ish", "i", "")
 
 
 def fold(text: str) -> str:
@@ -39,7 +44,29 @@ def name_variants(name: str) -> list[str]:
         variants.append(match.group(1).strip())
     if match := _CLASS_WORD.match(bare):
         variants.append(match.group(1).strip())
+    if "(" in name:
+        variants.append(" ".join(re.sub(r"[()]", " ", name).split()))
     return [v for v in dict.fromkeys(variants) if v]
+
+
+def derived_forms(word: str) -> set[str]:
+    """Lower-case words derived from a one-word name the way demonyms and plurals are: the name with an ending
+    (california: californian), without its last vowel and with one (italy: italian, germany: german), without a
+    plural s (australians: australian). Short words and abbreviations derive nothing ("us", "NASA")."""
+    if len(word) < 4 or not word.isalpha() or word.isupper():
+        return set()
+    word = word.lower()
+    bases = {word, word[:-1]} if word[-1] in "aeiouy" else {word}
+    forms = {base + ending for base in bases for ending in _DERIVING}
+    if word.endswith("s") and not word.endswith("ss"):
+        forms.add(word[:-1])
+    return {form for form in forms if len(form) >= 4 and form != word}
+
+
+def related_words(a: str, b: str) -> bool:
+    """Whether one of two words is derived from the other (see `derived_forms`)."""
+    a, b = a.lower(), b.lower()
+    return a in derived_forms(b) or b in derived_forms(a)
 
 
 def _word(word: str) -> str:
@@ -49,12 +76,25 @@ def _word(word: str) -> str:
     return re.escape(word)
 
 
+def _words(word: str) -> str:
+    """A word of a name; where digits meet letters ("1000GT", "VK8") a text may put a space or not."""
+    return r"[\s\-‐–]?".join(_word(part) for part in _DIGIT_LETTER.split(word) if part)
+
+
 @lru_cache(maxsize=4096)
 def _pattern(name: str) -> re.Pattern[str] | None:
-    words = [_word(w) for w in _SEPARATORS.split(fold(name).replace("’", "'").strip()) if w]
+    words = [w for w in _SEPARATORS.split(fold(name).replace("’", "'").strip()) if w]
     if not words:
         return None
-    return re.compile(r"(?<!\w)" + r"[\s\-‐–]+".join(words) + r"(?:e?s)?(?!\w)", re.IGNORECASE)
+    body = _words(words[0])
+    for before, word in zip(words, words[1:], strict=False):
+        digit_letter = before[-1].isdigit() != word[0].isdigit() and before[-1].isalnum() and word[0].isalnum()
+        body += (r"[\s\-‐–]*" if digit_letter else r"[\s\-‐–]+") + _words(word)
+    ending = r"(?:e?s)?"
+    if len(words) == 1 and (forms := derived_forms(words[0])):
+        body = "(?:" + "|".join(map(re.escape, sorted(forms, key=len, reverse=True))) + f"|{body}{ending})"
+        ending = ""
+    return re.compile(r"(?<!\w)" + body + ending + r"(?!\w)", re.IGNORECASE)
 
 
 def find_entity(text: str, name: str, avoid: list[Span]) -> Span | None:

@@ -6,7 +6,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +14,7 @@ from hybridnlg import Fact, Issue, Segment, predicate_words, relations_in, surfa
 
 from .aliases import find_alias
 from .dates import as_date, find_date
-from .entities import find_entity, fold
+from .entities import find_entity, fold, related_words
 from .fluency import DANGLING, VERB_WORDS
 from .lexicon import Lexicon, LexiconMatch, Reading, value_key
 from .numbers import NumberMention, NumberReader, agrees, as_number, currency_symbols, numbers_in
@@ -531,6 +531,7 @@ class FactChecker:
         predicates = [predicate_words(t[1]) for v in data[1].values() for t in relations_in(v) or []]
         blob = fold(" | ".join([blob, *predicates]).lower()) + " | " + self.lexicon.vocabulary
         blob += " | " + _DOTTED.sub(lambda m: m.group(0).replace(".", ""), blob)  # "A.C. Milan" is written AC Milan
+        blob_words = set(re.findall(r"[^\W\d_]{4,}", blob))
         for tokens in self._name_candidates(doc, statistical, state):
             words = [
                 t
@@ -540,8 +541,9 @@ class FactChecker:
             ]
             if not words:
                 continue
-            if all(re.search(rf"(?<!\w){re.escape(fold(t.lower_))}(?!\w)", blob) for t in words):
-                continue
+            if all(re.search(rf"(?<!\w){re.escape(fold(t.lower_))}(?!\w)", blob)
+                   or any(related_words(fold(t.lower_), word) for word in blob_words) for t in words):
+                continue  # "Californian" for California, "Swedish" for Sweden
             span = (words[0].idx, words[-1].idx + len(words[-1]))
             state.added(f"{state.text[span[0]:span[1]]!r} is not in the data", span)
 
@@ -586,5 +588,9 @@ _LIST_SEPARATORS = re.compile(r"\s*[,;]\s*|\s+(?:and|&)\s+")
 
 def _states_literal(mention: NumberMention, value: float, rounding: bool) -> bool:
     """A knowledge-graph literal (a year, a length, a count) is an exact value: only rounding to the written precision
-    is allowed, never the relative `tolerance` of reported figures (1927 for a completion date of 1931 is wrong)."""
-    return agrees(mention, value, 0.0, rounding)
+    is allowed, never the relative `tolerance` of reported figures (1927 for a completion date of 1931 is wrong).
+    An attached "m" is a unit as well as millions: "210m" above sea level."""
+    if agrees(mention, value, 0.0, rounding):
+        return True
+    metres = re.fullmatch(r"[\d.,]+m", mention.text) is not None
+    return metres and agrees(replace(mention, value=mention.value / 1e6, unit=mention.unit / 1e6), value, 0.0, rounding)
