@@ -43,13 +43,14 @@ def as_date(value: Any) -> dt.date | None:
 
 def date_forms(day: dt.date, locales: Iterable[str]) -> list[str]:
     """Ways to write `day`, longest first: CLDR formats per locale plus the usual English variants."""
-    forms: set[str] = {day.isoformat(), f"{day:%Y/%m/%d}", f"{day:%d.%m.%Y}"}
+    forms: set[str] = {day.isoformat(), f"{day:%Y/%m/%d}", f"{day:%d.%m.%Y}", f"{day:%Y.%m.%d}"}
     for sep in "/-":  # month first (US) or day first: a text that writes this date one way or the other means it
         forms |= {f"{day:%m}{sep}{day:%d}{sep}{day:%Y}", f"{day:%d}{sep}{day:%m}{sep}{day:%Y}",
                   f"{day.month}{sep}{day.day}{sep}{day.year}", f"{day.day}{sep}{day.month}{sep}{day.year}"}
     month, abbr = f"{day:%B}", f"{day:%b}"
     nth = _ordinal(day.day)
     for m in (month, abbr, f"{abbr}."):
+        forms |= {f"{m} {day:%d}, {day.year}", f"{m} {day:%d} {day.year}", f"{day:%d} {m} {day.year}"}  # January 01
         forms |= {f"{m} {day.day}, {day.year}", f"{m} {day.day} {day.year}", f"{day.day} {m} {day.year}",
                   f"{m} {nth}, {day.year}", f"{m} {nth} {day.year}", f"{nth} {m} {day.year}",
                   f"{nth} of {m} {day.year}", f"the {nth} of {m} {day.year}", f"{day.day} {m}, {day.year}",

@@ -1,12 +1,12 @@
 """Where a text names an entity of a relation, allowing the ways knowledge-graph names are written in prose.
 
 DBpedia-style names carry a disambiguator (`Stuart Parker (footballer)`), a qualifying place (`Auburn, Alabama`),
-a class word (`English language`), abbreviation dots (`A.F.C. Blackpool`, written AFC Blackpool) and diacritics
-(`Agremiação`, often written without), spaces between digits and letters (`1000 GT`, written 1000GT) and brackets
-(`(29075) 1950 DA`); a text may also use the plural (`Kidney bean`: kidney beans) or, for a one-word name, a word
-derived from it (`California`: Californian; `Australians`: Australian; `Italy`: Italian). Matching folds accents (one
-character for one, so offsets hold), lets dots in abbreviations come and go, and tries the name without its
-disambiguator, qualifier, brackets or class word.
+a class word (`English language`), abbreviation dots (`A.F.C. Blackpool`, written AFC Blackpool), diacritics
+(`Agremiação`, often written without), spaces between digits and letters (`1000 GT`, written 1000GT), brackets
+(`(29075) 1950 DA`) and ampersands (`Science+Business`, written Science & Business); a text may also use the plural
+(`Kidney bean`: kidney beans) or, for a one-word name, a word derived from it (`California`: Californian;
+`Australians`: Australian; `Italy`: Italian). Matching folds accents (one character for one, so offsets hold), lets
+dots in abbreviations come and go, and tries the name without its disambiguator, qualifier, brackets or class word.
 """
 
 from __future__ import annotations
@@ -76,9 +76,27 @@ def _word(word: str) -> str:
     return re.escape(word)
 
 
+_AMPERSAND = r"(?:\s*[&+]\s*|\s+and\s+)"  # Science+Business, Science & Business, Science and Business
+
+
 def _words(word: str) -> str:
-    """A word of a name; where digits meet letters ("1000GT", "VK8") a text may put a space or not."""
+    """A word of a name; where digits meet letters ("1000GT", "VK8") a text may put a space or not, and an
+    ampersand inside a word ("P&O") may be written with spaces or as "and"."""
+    if word in ("&", "+", "and"):
+        return r"(?:[&+]|and)"
+    parts = re.split(r"[&+]", word)
+    if len(parts) > 1 and all(parts):
+        return _AMPERSAND.join(_words(part) for part in parts)
     return r"[\s\-‐–]?".join(_word(part) for part in _DIGIT_LETTER.split(word) if part)
+
+
+def _joint(before: str, word: str) -> str:
+    """What may stand between two words of a name: a space or a hyphen, or nothing where digits meet letters, after
+    an abbreviation's full stop ("A.C.Cesena") or around an ampersand."""
+    digit_letter = before[-1].isdigit() != word[0].isdigit() and before[-1].isalnum() and word[0].isalnum()
+    if digit_letter or before.endswith(".") or before in ("&", "+") or word in ("&", "+"):
+        return r"[\s\-‐–]*"
+    return r"[\s\-‐–]+"
 
 
 @lru_cache(maxsize=4096)
@@ -88,8 +106,7 @@ def _pattern(name: str) -> re.Pattern[str] | None:
         return None
     body = _words(words[0])
     for before, word in zip(words, words[1:], strict=False):
-        digit_letter = before[-1].isdigit() != word[0].isdigit() and before[-1].isalnum() and word[0].isalnum()
-        body += (r"[\s\-‐–]*" if digit_letter else r"[\s\-‐–]+") + _words(word)
+        body += _joint(before, word) + _words(word)
     ending = r"(?:e?s)?"
     if len(words) == 1 and (forms := derived_forms(words[0])):
         body = "(?:" + "|".join(map(re.escape, sorted(forms, key=len, reverse=True))) + f"|{body}{ending})"

@@ -14,11 +14,11 @@ from hybridnlg import Fact, Issue, Segment, predicate_words, relations_in, surfa
 
 from .aliases import find_alias
 from .dates import as_date, find_date
-from .entities import find_entity, fold, related_words
+from .entities import find_entity, fold, name_variants, related_words
 from .fluency import DANGLING, VERB_WORDS
 from .lexicon import Lexicon, LexiconMatch, Reading, value_key
 from .numbers import NumberMention, NumberReader, agrees, as_number, currency_symbols, numbers_in
-from .predicates import PredicateLexicon, cue_spans, stems
+from .predicates import STOP_WORDS, PredicateLexicon, cue_spans, stems
 from .trends import TREND_WORDS, Direction, direction_before, trend_direction
 
 if TYPE_CHECKING:
@@ -422,9 +422,7 @@ class FactChecker:
         objects: dict[int, Span] = {}
         for index, (subject, predicate, obj) in enumerate(triples):
             label = f"{surface_form(subject)} | {predicate_words(predicate)} | {surface_form(obj)}"
-            ends: dict[str, Span | None] = {}
-            for end in sorted({surface_form(subject), surface_form(obj)}, key=len, reverse=True):
-                ends[end] = self._end(state, end, mentions, avoid=[s for s in ends.values() if s is not None])
+            ends = self._ends(state, (surface_form(subject), surface_form(obj)), mentions)
             absent = [written for written, span in ends.items() if span is None]
             spans += [span for span in ends.values() if span is not None]
             if (found := ends.get(surface_form(obj))) is not None:
@@ -492,6 +490,34 @@ class FactChecker:
             return next((m.span for m in mentions if _states_literal(m, wanted[0].value, self.settings.rounding)),
                         None)
         return self._list_end(state, end, mentions, avoid)
+
+    def _ends(self, state: _State, pair: tuple[str, str], mentions: list[NumberMention]) -> dict[str, Span | None]:
+        """Where a relation's subject and object are written, the longer first (its span is off limits to the other);
+        an end not written as such may be one the other makes plain (`_in_context`)."""
+        ends: dict[str, Span | None] = {}
+        for end in sorted(set(pair), key=len, reverse=True):
+            other = pair[1] if end == pair[0] else pair[0]
+            ends[end] = self._end(state, end, mentions, avoid=[s for s in ends.values() if s is not None])
+            if ends[end] is None:
+                ends[end] = self._in_context(state.text, end, other, ends.get(other))
+        return ends
+
+    @staticmethod
+    def _in_context(text: str, end: str, other: str, other_span: Span | None) -> Span | None:
+        """An end the other end makes plain: a place that qualifies the other's name ("Alabama" in "Lee County,
+        Alabama", written once for both), or a name that only says "of" the other ("President of the United States"
+        for the United States' leader title, written "President"; "Native Americans in the United States")."""
+        if other_span is not None:
+            for variant in name_variants(other):
+                if "," in variant and find_entity(variant.split(",", 1)[1], end, []) is not None:
+                    found = find_entity(text[other_span[0]:other_span[1]], end, [])
+                    if found is not None:
+                        return other_span[0] + found[0], other_span[0] + found[1]
+        for variant in name_variants(other):
+            head = re.match(rf"^(.+?)\s+(?:of|in|at)\s+(?:the\s+)?{re.escape(variant)}$", end, re.IGNORECASE)
+            if head and head.group(1).casefold() not in STOP_WORDS:
+                return find_entity(text, head.group(1), [other_span] if other_span else [])
+        return None
 
     def _list_end(self, state: _State, end: str, mentions: list[NumberMention], avoid: list[Span]) -> Span | None:
         """A list-valued end ("Bread, almonds, garlic, water, olive oil"; "A919 HA; 1927 WB") is written when every
