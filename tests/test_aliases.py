@@ -107,3 +107,12 @@ def test_a_broken_alias_file_names_the_setting(tmp_path: Path) -> None:
     (tmp_path / "aliases.yaml").unlink()
     assert any("alias_files" in p and "aliases.yaml" in p for p in engine_with(
         tmp_path, alias_files=["aliases.yaml"]).check())
+
+
+def test_an_alias_of_an_entity_in_the_data_is_no_added_name(tmp_path: Path) -> None:
+    (tmp_path / "aliases.yaml").write_text(yaml.safe_dump({"aliases": {"United States": ["USA"]}}))
+    config = {"segments": [{"id": "entry", "facts": {"triples": "triples"}, "template": "{{ triples }}"}],
+              "validators": {"spacy": {"alias_files": ["aliases.yaml"]}}}
+    engine = Engine.from_config(config, config_dir=tmp_path, entrypoints=False)
+    report = engine.verify(RECORD, "Boise is a city in the USA, near Canada.")
+    assert [i.message for i in report.issues if i.code == "added_fact"] == ["'Canada' is not in the data"]

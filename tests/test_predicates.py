@@ -331,3 +331,20 @@ def test_an_end_the_other_end_makes_plain(tmp_path: Path, triple: list[str], tex
     report = engine_with(tmp_path).verify({"triples": [triple]}, text)
     missing = [i for i in report.issues if i.code == "missing_fact"]
     assert (not missing) is passed, report.issues
+
+
+@pytest.mark.parametrize(("text", "passed"), [
+    ("The USAF operates Al Asad Airbase.", True),  # the initials of a name in the data
+    ("The RAF operates Al Asad Airbase.", False),
+])
+def test_initials_of_a_name_in_the_data_are_no_added_name(tmp_path: Path, text: str, passed: bool) -> None:
+    record = {"triples": [["Al_Asad_Airbase", "operatingOrganisation", "United_States_Air_Force"]]}
+    report = engine_with(tmp_path).verify(record, text)
+    added = [i for i in report.issues if i.code == "added_fact"]
+    assert (not added) is passed, report.issues
+
+
+def test_a_name_from_a_dotted_capital_i_is_in_the_data(tmp_path: Path) -> None:
+    record = {"triples": [["Atatürk_Monument_(İzmir)", "designer", "Pietro_Canonica"]]}
+    report = engine_with(tmp_path).verify(record, "The Atatürk Monument in Izmir was designed by Pietro Canonica.")
+    assert not [i for i in report.issues if i.code == "added_fact"], report.issues

@@ -35,6 +35,21 @@ def fold(text: str) -> str:
     return "".join(out)
 
 
+def plain(text: str) -> str:
+    """Accents removed, whatever the length (`İ` lower-cased is two characters); for comparing, not for spans."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+_MINOR = frozenset({"of", "the", "and", "for", "de", "in", "at", "on"})
+
+
+def initials(name: str) -> str | None:
+    """The initials a name is abbreviated to ("UK", "USAF", "MIT" for Massachusetts Institute of Technology); None
+    for a name of fewer than two words."""
+    words = [w for w in re.findall(r"[^\W\d_]+", _DISAMBIGUATOR.sub("", name)) if w.lower() not in _MINOR]
+    return "".join(w[0] for w in words).lower() if len(words) >= 2 else None
+
+
 def name_variants(name: str) -> list[str]:
     """The name, without a trailing disambiguator, without a qualifying place after a comma, without a class word."""
     variants = [name]

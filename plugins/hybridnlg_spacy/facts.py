@@ -14,7 +14,7 @@ from hybridnlg import Fact, Issue, Segment, predicate_words, relations_in, surfa
 
 from .aliases import find_alias
 from .dates import as_date, find_date
-from .entities import find_entity, fold, name_variants, related_words
+from .entities import find_entity, initials, name_variants, plain, related_words
 from .fluency import DANGLING, VERB_WORDS
 from .lexicon import Lexicon, LexiconMatch, Reading, value_key
 from .numbers import NumberMention, NumberReader, agrees, as_number, currency_symbols, numbers_in
@@ -555,7 +555,11 @@ class FactChecker:
         blob = " | ".join(str(leaf).lower() for v in data for leaf in leaves(v) if isinstance(leaf, str))
         # a relation's predicate is data too ("its OCLC number"), and names are compared without accents
         predicates = [predicate_words(t[1]) for v in data[1].values() for t in relations_in(v) or []]
-        blob = fold(" | ".join([blob, *predicates]).lower()) + " | " + self.lexicon.vocabulary
+        # and so are an entity's mined aliases ("UK") and its initials ("USAF" for United States Air Force)
+        ends = [surface_form(end) for v in data[1].values() for t in relations_in(v) or [] for end in (t[0], t[2])]
+        others = [alias for end in ends for alias in self.aliases.get(end, [])]
+        others += [short for end in ends if (short := initials(end))]
+        blob = plain(" | ".join([blob, *predicates, *others]).lower()) + " | " + self.lexicon.vocabulary
         blob += " | " + _DOTTED.sub(lambda m: m.group(0).replace(".", ""), blob)  # "A.C. Milan" is written AC Milan
         blob_words = set(re.findall(r"[^\W\d_]{4,}", blob))
         for tokens in self._name_candidates(doc, statistical, state):
@@ -567,8 +571,8 @@ class FactChecker:
             ]
             if not words:
                 continue
-            if all(re.search(rf"(?<!\w){re.escape(fold(t.lower_))}(?!\w)", blob)
-                   or any(related_words(fold(t.lower_), word) for word in blob_words) for t in words):
+            if all(re.search(rf"(?<!\w){re.escape(plain(t.lower_))}(?!\w)", blob)
+                   or any(related_words(plain(t.lower_), word) for word in blob_words) for t in words):
                 continue  # "Californian" for California, "Swedish" for Sweden
             span = (words[0].idx, words[-1].idx + len(words[-1]))
             state.added(f"{state.text[span[0]:span[1]]!r} is not in the data", span)
