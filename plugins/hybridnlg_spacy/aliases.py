@@ -4,9 +4,9 @@ A text may name an entity in a way no spelling rule derives from its knowledge-g
 United_States, "UK" for United_Kingdom. Such aliases are mined from training pairs, never written by hand: for each
 entity of a pair that the text does not name (`find_entity`), the name-like n-grams of the text (1 to 4 words, the
 first and last capitalised or an abbreviation) outside the entities it does name are counted. An n-gram is an alias of
-the entity when it is seen with it often enough (`min_count`), in a fair share of the texts that do not name it
-(`MIN_SHARE`), and mostly with it (`MIN_PURITY` of all the texts that have it), so that a word any text may use
-("English", "Located") is no alias.
+the entity when it is seen with it often enough (`min_count`), in a fair share of the texts that do not name it nor
+use an alias found before (`MIN_SHARE`; "USA" after "US"), and mostly with it (`MIN_PURITY` of all the texts that
+have it), so that a word any text may use ("English", "Located") is no alias.
 """
 
 from __future__ import annotations
@@ -134,8 +134,7 @@ def _name_word(word: str) -> bool:
 def mine_aliases(pairs: Iterable[tuple[list[Any], str]], min_count: int = 3, min_share: float = MIN_SHARE,
                  min_purity: float = MIN_PURITY, max_aliases: int = MAX_ALIASES) -> dict[str, list[str]]:
     """Aliases per entity written form (see the module's docstring), the most frequent first."""
-    missing: Counter[str] = Counter()  # texts that do not name the entity
-    together: dict[str, Counter[str]] = defaultdict(Counter)  # c(entity, n-gram) in those texts
+    together: dict[str, list[set[str]]] = defaultdict(list)  # the n-grams of each text that does not name it
     df: Counter[str] = Counter()  # texts with the n-gram
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     for triples, text in pairs:
@@ -159,30 +158,34 @@ def mine_aliases(pairs: Iterable[tuple[list[Any], str]], min_count: int = 3, min
         for end in absent:
             others = [other for other in ends if other != end]
             keys_for_end = {k for k in free if not any(_inside(k, other) for other in others)}
-            missing[end] += 1
-            together[end].update(keys_for_end)
+            together[end].append(keys_for_end)
     aliases: dict[str, list[str]] = {}
-    for end, counts in sorted(together.items()):
-        shares = {key: (count / missing[end], count / df[key]) for key, count in counts.items()}
-        kept = _select(end, counts, shares, spellings, (min_count, min_share, min_purity, max_aliases))
+    for end, texts in sorted(together.items()):
+        kept = _select(end, texts, df, spellings, (min_count, min_share, min_purity, max_aliases))
         if kept:
             aliases[end] = kept
     return aliases
 
 
-def _select(end: str, counts: Counter[str], shares: dict[str, tuple[float, float]],
-            spellings: dict[str, Counter[str]], limits: tuple[int, float, float, int]) -> list[str]:
-    """An entity's aliases: frequent, a fair share of its texts, mostly with it; the longest of equals first."""
+def _select(end: str, texts: list[set[str]], df: Counter[str], spellings: dict[str, Counter[str]],
+            limits: tuple[int, float, float, int]) -> list[str]:
+    """An entity's aliases, the most frequent first (the longest of equals): each seen in a fair share of the texts
+    that use none of those kept before ("USA" after "US"), and mostly with the entity."""
     min_count, min_share, min_purity, max_aliases = limits
+    counts = Counter(key for keys in texts for key in keys)
+    remaining = texts
     kept: list[str] = []
     for key, count in sorted(counts.items(), key=lambda item: (-item[1], -len(item[0]), item[0])):
         if count < min_count or len(kept) >= max_aliases:
             break
-        share, purity = shares[key]
-        if share < min_share or purity < min_purity:
+        if len(key) < 2:
+            continue  # one letter ("U" of a split "U.S") names nothing
+        left = sum(1 for keys in remaining if key in keys)
+        if left < min_count or left / max(len(remaining), 1) < min_share or count / df[key] < min_purity:
             continue
         spelling = min(spellings[key].items(), key=lambda item: (-item[1], item[0]))[0]
         if find_entity(spelling, end, []) is not None or _inside(key, end) or any(_inside(key, k) for k in kept):
             continue  # the name itself, a part of it ("Four" of Four World Trade Center), or of an alias kept
         kept.append(spelling)
+        remaining = [keys for keys in remaining if key not in keys]
     return kept
