@@ -116,3 +116,21 @@ def test_an_alias_of_an_entity_in_the_data_is_no_added_name(tmp_path: Path) -> N
     engine = Engine.from_config(config, config_dir=tmp_path, entrypoints=False)
     report = engine.verify(RECORD, "Boise is a city in the USA, near Canada.")
     assert [i.message for i in report.issues if i.code == "added_fact"] == ["'Canada' is not in the data"]
+
+
+def test_class_words_are_mined_and_a_name_may_be_written_without_one(tmp_path: Path) -> None:
+    from hybridnlg_spacy.aliases import mine_class_words
+
+    genres = ["Rock", "Trance", "Pop", "House", "Jazz", "Funk"]
+    rows = [([[f"Band_{i}", "genre", f"{genre}_music"]], f"Band {i} plays {genre.lower()}.")
+            for i, genre in enumerate(genres)]
+    rows += [([["Town", "country", "Lee_County"]], "Town is in Lee.")]  # one entity: no class word
+    rows += [([["Ann", "birthDate", "1990"]], "Ann was born in 1990.")]
+    assert mine_class_words(rows) == ["music"]
+    assert mine_class_words(rows, min_entities=7) == []
+    (tmp_path / "aliases.yaml").write_text(yaml.safe_dump({"aliases": {}, "class_words": ["music"]}))
+    with_words = engine_with(tmp_path, alias_files=["aliases.yaml"])
+    record = {"triples": [["Band_9", "genre", "Salsa_music"]]}
+    assert with_words.verify(record, "Band 9 plays salsa.").passed
+    assert not engine_with(tmp_path).verify(record, "Band 9 plays salsa.").passed
+    assert not with_words.verify(record, "Band 9 plays jazz.").passed

@@ -14,16 +14,19 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from hybridnlg import ConfigError, Context, read_yaml, surface_form
+from hybridnlg import ConfigError, Context, read_yaml, surface_form, without_disambiguator
 
 from .entities import Span, find_entity, fold
 from .predicates import STOP_WORDS
 
 MIN_SHARE = 0.15  # of the texts that do not name the entity
+MIN_CLASS_ENTITIES = 5  # a class word is left out of at least this many names (of different entities)
+MIN_CLASS_SHARE = 0.25  # in at least this share of the names ending in it that texts write
 MIN_PURITY = 0.5  # of all the texts that have the n-gram
 MAX_ALIASES = 5
 MAX_WORDS = 4
@@ -40,12 +43,23 @@ class AliasFile(BaseModel):
     licence: str | None = None
     credit: list[str] = Field(default_factory=list)
     aliases: dict[str, list[str]]
+    class_words: list[str] = Field(
+        default_factory=list, description="Last words of names that texts leave out: 'music' (Rock_music: rock).")
 
 
-def load_aliases(names: Iterable[str], context: Context) -> dict[str, list[str]]:
+@dataclass(frozen=True)
+class EntityNames:
+    """Other names of entities (`aliases`) and the class words a name may be written without (`class_words`)."""
+
+    aliases: dict[str, list[str]] = field(default_factory=dict)
+    class_words: frozenset[str] = frozenset()
+
+
+def load_aliases(names: Iterable[str], context: Context) -> EntityNames:
     """Alias files (YAML or JSON, as `hybridnlg lexicon aliases` writes them), resolved inside the config's folder;
-    later files add to the aliases of earlier ones."""
+    later files add to the aliases and class words of earlier ones."""
     aliases: dict[str, list[str]] = {}
+    class_words: set[str] = set()
     for name in names:
         try:
             path = context.resolve(name, "alias_files")
@@ -59,7 +73,8 @@ def load_aliases(names: Iterable[str], context: Context) -> dict[str, list[str]]
         for entity, written in document.aliases.items():
             merged = aliases.setdefault(entity, [])
             merged += [a for a in written if a.strip() and a not in merged]
-    return aliases
+        class_words |= {w.strip().lower() for w in document.class_words if w.strip()}
+    return EntityNames(aliases, frozenset(class_words))
 
 
 def _is_abbreviation(word: str) -> bool:
@@ -189,3 +204,23 @@ def _select(end: str, texts: list[set[str]], df: Counter[str], spellings: dict[s
         kept.append(spelling)
         remaining = [keys for keys in remaining if key not in keys]
     return kept
+
+
+def mine_class_words(pairs: Iterable[tuple[list[Any], str]], min_entities: int = MIN_CLASS_ENTITIES,
+                     min_share: float = MIN_CLASS_SHARE) -> list[str]:
+    """Class words: lower-case last words of multi-word names ("music" of Rock_music, "engine" of
+    Straight-four_engine) that texts leave out, writing the rest of the name, for at least `min_entities`
+    entities and in at least `min_share` of the entities that end in the word and are written one way or the other."""
+    dropped: dict[str, set[str]] = defaultdict(set)
+    written: dict[str, set[str]] = defaultdict(set)
+    for triples, text in pairs:
+        for end in {surface_form(e) for s, _, o in triples for e in (s, o)}:
+            words = without_disambiguator(end).split()
+            if len(words) < 2 or not end[:1].isalpha() or not (words[-1].isalpha() and words[-1].islower()):
+                continue  # numbers with units ("52.0 minutes") are read as numbers
+            if find_entity(text, end, []) is not None:
+                written[words[-1]].add(end)
+            elif find_entity(text, " ".join(words[:-1]), []) is not None:
+                dropped[words[-1]].add(end)
+    return sorted(w for w, ends in dropped.items()
+                  if len(ends) >= min_entities and len(ends) / len(ends | written[w]) >= min_share)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from hybridnlg import Fact, Issue, Segment, predicate_words, relations_in, surface_form
 
-from .aliases import find_alias
+from .aliases import EntityNames, find_alias
 from .dates import as_date, find_date
 from .entities import find_entity, initials, name_variants, plain, related_words
 from .fluency import DANGLING, VERB_WORDS
@@ -143,12 +143,14 @@ def find_phrase(text: str, value: str) -> list[Span]:
 
 class FactChecker:
     def __init__(self, lexicon: Lexicon, reader: NumberReader, settings: FactSettings,
-                 predicates: PredicateLexicon | None = None, aliases: dict[str, list[str]] | None = None) -> None:
+                 predicates: PredicateLexicon | None = None, names: EntityNames | None = None) -> None:
         self.lexicon = lexicon
         self.reader = reader
         self.settings = settings
         self.predicates = predicates or PredicateLexicon({}, 1.0)
-        self.aliases = aliases or {}  # entity written form -> other names texts use for it (`alias_files`)
+        names = names or EntityNames()
+        self.aliases = names.aliases  # entity written form -> other names texts use for it (`alias_files`)
+        self.class_words = names.class_words  # last words a name may be written without ('music' of Rock_music)
 
     def check(self, text: str, doc: Doc, segment: Segment, statistical: bool) -> tuple[list[Issue], dict[str, str]]:
         """Issues and a status per fact (expressed / missing / wrong) for one candidate text."""
@@ -483,6 +485,10 @@ class FactChecker:
             return found
         if (aliases := self.aliases.get(end)) and (found := find_alias(state.text, aliases, avoid)) is not None:
             return found
+        words = end.split()
+        if len(words) >= 2 and words[-1].lower() in self.class_words:
+            if (found := find_entity(state.text, " ".join(words[:-1]), avoid)) is not None:
+                return found
         if (day := as_date(end)) is not None:
             return find_date(state.text, day, self.settings.locales, need_year=True)  # "born on July 23": no year
         wanted = self.reader.read(end)  # a number with its unit ("52.0 minutes", "0.0999 kilometre per seconds"):

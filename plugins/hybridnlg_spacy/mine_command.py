@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from hybridnlg import data_licence
 
-from .aliases import AliasFile, mine_aliases
+from .aliases import AliasFile, mine_aliases, mine_class_words
 from .phrases import mine_phrases
 from .predicates import PredicateFile, mine, read_relation_pairs
 
@@ -95,8 +95,13 @@ def phrases_command(pairs: Path, out: Path, hold_out: str, min_count: int) -> No
 def aliases_command(pairs: Path, out: Path, hold_out: str, min_count: int) -> None:
     """Mine other names of the entities of PAIRS (as for `mine`): the name-like words a text writes when it does not
     name a relation's subject or object, seen mostly with that entity ("U.S." for United_States)."""
-    aliases, source = _mine(pairs, hold_out, lambda read: mine_aliases(read, min_count))
+    def both(read: Iterator[tuple[list[Any], str]]) -> tuple[dict[str, list[str]], list[str]]:
+        rows = list(read)
+        return mine_aliases(rows, min_count), mine_class_words(rows)
+
+    (aliases, class_words), source = _mine(pairs, hold_out, both)
     licence, credit = data_licence(pairs)
     _write_yaml(out, AliasFile(source=f"mined by `hybridnlg lexicon aliases` from {source}", licence=licence,
-                               credit=credit, aliases=aliases))
-    click.echo(f"{sum(map(len, aliases.values()))} aliases of {len(aliases)} entities -> {out}")
+                               credit=credit, aliases=aliases, class_words=class_words))
+    click.echo(f"{sum(map(len, aliases.values()))} aliases of {len(aliases)} entities, class words "
+               f"{', '.join(class_words) or '(none)'} -> {out}")

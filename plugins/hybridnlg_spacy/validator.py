@@ -151,8 +151,8 @@ class SpacyValidator(Validator[SpacyValidatorConfig]):
             check_topics=self.config.check_topics,
         )
         predicates = load_predicates(self.config.predicate_files, self.context, self.config.min_predicate_coverage)
-        aliases = load_aliases(self.config.alias_files, self.context)
-        self.facts = FactChecker(self.lexicon, NumberReader(locale), settings, predicates, aliases)
+        names = load_aliases(self.config.alias_files, self.context)
+        self.facts = FactChecker(self.lexicon, NumberReader(locale), settings, predicates, names)
 
     def check(self) -> list[str]:
         problems: list[str] = []
