@@ -157,6 +157,7 @@ def test_by_subject_groups_relations_in_tree_order() -> None:
     ("California", "Californian born, she designed it."),  # a derived word of a one-word name
     ("Australians", "It is Australian literature."),
     ("Italy", "The Italian people live there."),
+    ("Singing", "He is a singer in the band."),
     ("Springer_Science+Business_Media", "Springer Science & Business Media publishes it."),  # ampersands
     ("P&O_(company)", "It is owned by P and O."),
     ("A.C._Cesena", "A.C.Cesena plays there."),  # no space after an abbreviation's full stop

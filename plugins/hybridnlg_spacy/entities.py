@@ -67,7 +67,8 @@ def name_variants(name: str) -> list[str]:
 def derived_forms(word: str) -> set[str]:
     """Lower-case words derived from a one-word name the way demonyms and plurals are: the name with an ending
     (california: californian), without its last vowel and with one (italy: italian, germany: german), without a
-    plural s (australians: australian). Short words and abbreviations derive nothing ("us", "NASA")."""
+    plural s (australians: australian); the doer of an activity (singing: singer). Short words and abbreviations
+    derive nothing ("us", "NASA")."""
     if len(word) < 4 or not word.isalpha() or word.isupper():
         return set()
     word = word.lower()
@@ -75,6 +76,8 @@ def derived_forms(word: str) -> set[str]:
     forms = {base + ending for base in bases for ending in _DERIVING}
     if word.endswith("s") and not word.endswith("ss"):
         forms.add(word[:-1])
+    if word.endswith("ing") and len(word) > 6:  # an activity and its doer: singing, singer, sings
+        forms |= {word[:-3] + ending for ending in ("er", "ers", "s")}
     return {form for form in forms if len(form) >= 4 and form != word}
 
 
