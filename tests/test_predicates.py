@@ -158,6 +158,8 @@ def test_by_subject_groups_relations_in_tree_order() -> None:
     ("Australians", "It is Australian literature."),
     ("Italy", "The Italian people live there."),
     ("Singing", "He is a singer in the band."),
+    ("Electric_guitar", "The electric guitarist played."),  # the last word of a longer name too
+    ("Lippincott_Williams_&_Wilkins", "It is published by Lippincott, Williams & Wilkins."),  # a comma between words
     ("Springer_Science+Business_Media", "Springer Science & Business Media publishes it."),  # ampersands
     ("P&O_(company)", "It is owned by P and O."),
     ("A.C._Cesena", "A.C.Cesena plays there."),  # no space after an abbreviation's full stop
@@ -349,3 +351,10 @@ def test_a_name_from_a_dotted_capital_i_is_in_the_data(tmp_path: Path) -> None:
     record = {"triples": [["Atatürk_Monument_(İzmir)", "designer", "Pietro_Canonica"]]}
     report = engine_with(tmp_path).verify(record, "The Atatürk Monument in Izmir was designed by Pietro Canonica.")
     assert not [i for i in report.issues if i.code == "added_fact"], report.issues
+
+
+def test_a_list_valued_end_may_hold_the_other_end_between_its_items(tmp_path: Path) -> None:
+    record = {"triples": [["Beef_kway_teow", "mainIngredient", "Kway teow, beef, garlic"]]}
+    text = "Beef Kway Teow is made of garlic, Kway teow and beef."
+    assert engine_with(tmp_path).verify(record, text).passed
+    assert not engine_with(tmp_path).verify(record, "Beef Kway Teow is made of garlic and beef.").passed

@@ -3,10 +3,11 @@
 DBpedia-style names carry a disambiguator (`Stuart Parker (footballer)`), a qualifying place (`Auburn, Alabama`),
 a class word (`English language`), abbreviation dots (`A.F.C. Blackpool`, written AFC Blackpool), diacritics
 (`Agremiação`, often written without), spaces between digits and letters (`1000 GT`, written 1000GT), brackets
-(`(29075) 1950 DA`) and ampersands (`Science+Business`, written Science & Business); a text may also use the plural
-(`Kidney bean`: kidney beans) or, for a one-word name, a word derived from it (`California`: Californian;
-`Australians`: Australian; `Italy`: Italian). Matching folds accents (one character for one, so offsets hold), lets
-dots in abbreviations come and go, and tries the name without its disambiguator, qualifier, brackets or class word.
+(`(29075) 1950 DA`), ampersands (`Science+Business`, written Science & Business) and commas (`Lippincott, Williams &
+Wilkins`); a text may also use the plural (`Kidney bean`: kidney beans) or a word derived from a name's last word
+(`California`: Californian; `Australians`: Australian; `Electric guitar`: electric guitarist). Matching folds accents
+(one character for one, so offsets hold), lets dots in abbreviations come and go, and tries the name without its
+disambiguator, qualifier, brackets or class word.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ _QUALIFIER = re.compile(r"^([^,]+),\s+[A-Z][^,]*$")
 _CLASS_WORD = re.compile(r"^(.+?)\s+(?:language|people|cuisine)$", re.IGNORECASE)
 _DIGIT_LETTER = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
 # the endings that make a demonym or adjective of a place or people's name (Italy: Italian, Japan: Japanese)
-_DERIVING = ("n", "an", "ian", "ese", "ish", "i", "")
+_DERIVING = ("n", "an", "ian", "ese", "ish", "i", "ist", "")
 
 
 def fold(text: str) -> str:
@@ -65,7 +66,7 @@ def name_variants(name: str) -> list[str]:
 
 
 def derived_forms(word: str) -> set[str]:
-    """Lower-case words derived from a one-word name the way demonyms and plurals are: the name with an ending
+    """Lower-case words derived from a word of a name the way demonyms and plurals are: the word with an ending
     (california: californian), without its last vowel and with one (italy: italian, germany: german), without a
     plural s (australians: australian); the doer of an activity (singing: singer). Short words and abbreviations
     derive nothing ("us", "NASA")."""
@@ -114,7 +115,7 @@ def _joint(before: str, word: str) -> str:
     digit_letter = before[-1].isdigit() != word[0].isdigit() and before[-1].isalnum() and word[0].isalnum()
     if digit_letter or before.endswith(".") or before in ("&", "+") or word in ("&", "+"):
         return r"[\s\-‐–]*"
-    return r"[\s\-‐–]+"
+    return r",?[\s\-‐–]+"  # a comma may come in a list-like name: Lippincott, Williams & Wilkins
 
 
 @lru_cache(maxsize=4096)
@@ -126,8 +127,10 @@ def _pattern(name: str) -> re.Pattern[str] | None:
     for before, word in zip(words, words[1:], strict=False):
         body += _joint(before, word) + _words(word)
     ending = r"(?:e?s)?"
-    if len(words) == 1 and (forms := derived_forms(words[0])):
-        body = "(?:" + "|".join(map(re.escape, sorted(forms, key=len, reverse=True))) + f"|{body}{ending})"
+    if forms := derived_forms(words[-1]):  # the last word may be derived: Electric guitar, electric guitarist
+        derived = "|".join(map(re.escape, sorted(forms, key=len, reverse=True)))
+        head = body[:len(body) - len(_words(words[-1]))]
+        body = f"{head}(?:{derived}|{_words(words[-1])}{ending})"
         ending = ""
     return re.compile(r"(?<!\w)" + body + ending + r"(?!\w)", re.IGNORECASE)
 

@@ -501,7 +501,8 @@ class FactChecker:
         """Where a relation's subject and object are written, the longer first (its span is off limits to the other);
         an end not written as such may be one the other makes plain (`_in_context`)."""
         ends: dict[str, Span | None] = {}
-        for end in sorted(set(pair), key=len, reverse=True):
+        # a list-valued end last: its span runs from its first item to its last, and may hold the other end
+        for end in sorted(set(pair), key=lambda e: (bool(_LIST_SEPARATORS.search(e)), -len(e))):
             other = pair[1] if end == pair[0] else pair[0]
             ends[end] = self._end(state, end, mentions, avoid=[s for s in ends.values() if s is not None])
             if ends[end] is None:
