@@ -303,23 +303,14 @@ def test_a_word_derived_from_a_name_in_the_data_is_no_added_name(tmp_path: Path,
     assert (not added) is passed, report.issues
 
 
-def test_mining_covers_the_ways_a_predicate_is_said_among_other_facts(tmp_path: Path) -> None:
-    # alone, the predicate is "alma mater" (and once "studied at"); among other facts, writers say "studied at";
-    # "born" sits beside it only because birth places do, and a text that leaves out the school cannot say it
-    rows = [{"triples": [[f"P{i}", "almaMater", f"School_{i}"]], "texts": [f"P{i}'s alma mater is School {i}."]}
-            for i in range(20)]
-    rows += [{"triples": [["Q", "almaMater", "School_Q"]], "texts": [f"Q studied at School Q ({i})."]} for i in range(2)]
-    rows += [{"triples": [[f"R{i}", "almaMater", f"College_{i}"], [f"R{i}", "birthPlace", f"Town_{i}"]],
-              "texts": [f"R{i}, born in Town {i}, studied at College {i}."]} for i in range(20)]
-    rows += [{"triples": [[f"S{i}", "almaMater", f"Academy_{i}"], [f"S{i}", "birthPlace", f"Village_{i}"]],
-              "texts": [f"S{i} was born in Village {i}."]} for i in range(20)]
+def test_an_entity_written_without_its_accents_gives_no_cue(tmp_path: Path) -> None:
+    rows = [{"triples": [[f"P{i}", "almaMater", "University_of_Göttingen"]],
+             "texts": [f"P{i} studied at the University of Gottingen."]} for i in range(10)]
     rows += [{"triples": [[f"T{i}", "birthPlace", f"City_{i}"]], "texts": [f"T{i} was born in City {i}."]}
-             for i in range(100)]
+             for i in range(30)]
     pairs = tmp_path / "pairs.jsonl"
     pairs.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-    entry = mine(read_relation_pairs(pairs))["almaMater"]
-    assert "studi" in entry.cues and "born" not in entry.cues
-    assert entry.texts == 42 and entry.coverage == 1.0  # the 20 texts without the school do not count
+    assert mine(read_relation_pairs(pairs))["almaMater"].cues == ["studi"]  # not 'gotti', which comes first
 
 
 @pytest.mark.parametrize(("triple", "text", "passed"), [

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hybridnlg import ConfigError, Context, predicate_words, read_yaml, relation_triples, surface_form
 
-from .entities import find_entity, fold
+from .entities import fold
 
 _WORD = re.compile(r"[^\W\d_]+")
 STOP_WORDS = frozenset(
@@ -142,13 +142,12 @@ def read_relation_pairs(path: Path, hold_out: frozenset[str] = frozenset()) -> I
 
 
 def mine(pairs: Iterable[tuple[list[Any], str]], min_texts: int = 5) -> dict[str, PredicateEntry]:
-    """Cue words per predicate (see `_cues`): words with a lift of at least 3 over their rate in the texts without
-    the predicate; the predicate's own words always count. Entity words (subject, object) are not cues. Only texts
-    that write both ends of one of the predicate's relations can say it, so only they count for its cover."""
+    """Cue words per predicate: greedy cover of the predicate's texts (those about it alone, when there are enough)
+    by words with a lift of at least 3 over their rate in the texts without the predicate; the predicate's own words
+    always count. Entity words (subject, object) are not cues."""
     total = 0
     overall: Counter[str] = Counter()
     texts_of: dict[str, list[set[str]]] = {}
-    said: dict[str, list[set[str]]] = {}  # texts writing both ends of a relation with the predicate
     alone: dict[str, list[set[str]]] = {}  # texts whose data has this predicate only: their words are its words
     for triples, text in pairs:
         written_names = " ".join(surface_form(end) for s, _, o in triples for end in (s, o))
@@ -157,56 +156,39 @@ def mine(pairs: Iterable[tuple[list[Any], str]], min_texts: int = 5) -> dict[str
         total += 1
         overall.update(words)
         predicates = {str(p) for _, p, _ in triples}
-        written = {str(p) for s, p, o in triples if _written(text, s) and _written(text, o)}
         for predicate in predicates:
             texts_of.setdefault(predicate, []).append(words)
-            if predicate in written:
-                said.setdefault(predicate, []).append(words)
-                if len(predicates) == 1:
-                    alone.setdefault(predicate, []).append(words)
+            if len(predicates) == 1:
+                alone.setdefault(predicate, []).append(words)
     entries: dict[str, PredicateEntry] = {}
-    for predicate, all_texts in sorted(texts_of.items()):
-        texts = said.get(predicate, [])
+    for predicate, texts in sorted(texts_of.items()):
         own = alone.get(predicate, [])
         source = own if len(own) >= min_texts else texts
         # the reference rate is that of the texts without the predicate: a word common in its many multi-relation
         # texts ("led" for leader) is still its word
-        with_it = Counter(word for words in all_texts for word in words)
+        with_it = Counter(word for words in texts for word in words)
         elsewhere = Counter({w: n - with_it[w] for w, n in overall.items()})
-        others = max(total - len(all_texts), 1)
-        if len(source) >= min_texts and (entry := _cues(predicate, source, texts, elsewhere, others)) is not None:
+        others = max(total - len(texts), 1)
+        if len(source) >= min_texts and (entry := _cues(predicate, source, elsewhere, others)) is not None:
             entries[predicate] = entry
     return entries
 
 
-def _written(text: str, end: Any) -> bool:
-    """Whether a text writes a relation's end; a number or date (read in many forms) counts as written."""
-    written = surface_form(end)
-    return not written[:1].isalpha() or find_entity(text, written, []) is not None
-
-
-def _cues(predicate: str, own: list[set[str]], texts: list[set[str]], overall: Counter[str],
-          total: int) -> PredicateEntry | None:
-    """Words that say the predicate: those frequent in the texts about it alone (its plainest wording) and rare
-    elsewhere, chosen by greedy cover of those texts and then of all its texts (where it is said among other facts,
-    often in other words: "studied at" for alma mater). Only words of its own texts are candidates, so a word of the
-    facts it is often seen with ("born" beside a death place) is none. The coverage is that of all its texts: a
-    predicate said too many ways is left unchecked rather than failed."""
-    counts = Counter(word for words in own for word in words)
+def _cues(predicate: str, texts: list[set[str]], overall: Counter[str], total: int) -> PredicateEntry | None:
+    counts = Counter(word for words in texts for word in words)
+    own = sorted(w for w in stems(predicate_words(predicate)) if counts[w])
     candidates = [w for w, n in counts.items()
-                  if n >= MIN_SHARE * len(own) and (n / len(own)) / (max(overall[w], 1) / total) >= MIN_LIFT]
-    chosen = list(dict.fromkeys(sorted(w for w in stems(predicate_words(predicate)) if counts[w])))
-    for source in (own, texts) if own is not texts else (own,):
-        covered = [bool(words & set(chosen)) for words in source]
-        while len(chosen) < MAX_CUES:
-            gains = {w: sum(1 for words, done in zip(source, covered, strict=True) if not done and w in words)
-                     for w in candidates if w not in chosen}
-            best = min(gains, key=lambda w: (-gains[w], w), default=None)  # ties: alphabetical, so runs agree
-            if best is None or gains[best] < max(2, 0.01 * len(source)):
-                break
-            chosen.append(best)
-            covered = [done or best in words for words, done in zip(source, covered, strict=True)]
+                  if n >= MIN_SHARE * len(texts) and (n / len(texts)) / (max(overall[w], 1) / total) >= MIN_LIFT]
+    chosen = list(dict.fromkeys(own))
+    covered = [bool(words & set(chosen)) for words in texts]
+    while len(chosen) < MAX_CUES:
+        gains = {w: sum(1 for words, done in zip(texts, covered, strict=True) if not done and w in words)
+                 for w in candidates if w not in chosen}
+        best = min(gains, key=lambda w: (-gains[w], w), default=None)  # ties: alphabetical, so runs agree
+        if best is None or gains[best] < max(2, 0.01 * len(texts)):
+            break
+        chosen.append(best)
+        covered = [done or best in words for words, done in zip(texts, covered, strict=True)]
     if not chosen:
         return None
-    coverage = sum(1 for words in texts if words & set(chosen)) / len(texts)
-    return PredicateEntry(cues=chosen, coverage=round(coverage, 3), texts=len(texts))
+    return PredicateEntry(cues=chosen, coverage=round(sum(covered) / len(texts), 3), texts=len(texts))
