@@ -349,3 +349,18 @@ def test_a_list_valued_end_may_hold_the_other_end_between_its_items(tmp_path: Pa
     text = "Beef Kway Teow is made of garlic, Kway teow and beef."
     assert engine_with(tmp_path).verify(record, text).passed
     assert not engine_with(tmp_path).verify(record, "Beef Kway Teow is made of garlic and beef.").passed
+
+
+@pytest.mark.parametrize(("text", "passed"), [
+    ("Its people are called Americans, and Native Americans are an ethnic group there.", True),
+    ("Native Americans are an ethnic group there.", False),  # 'Americans' only inside another name of the record
+])
+def test_a_name_written_only_inside_a_longer_name_of_the_record_is_not_written(tmp_path: Path, text: str,
+                                                                                passed: bool) -> None:
+    record = {"triples": [["United_States", "demonym", "Americans"],
+                          ["United_States", "ethnicGroup", "Native_Americans_in_the_United_States"]]}
+    report = engine_with(tmp_path).verify(record, "The United States: " + text)
+    missing = [i for i in report.issues if i.code == "missing_fact"]
+    assert (not missing) is passed, report.issues
+    if not passed:
+        assert missing[0].message.startswith("triples[0]")

@@ -59,6 +59,7 @@ class _State:
     record_strings: list[Span] = field(default_factory=list)  # names and strings of the record, mentioned
     status: dict[str, str] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
+    relation_ends: list[str] = field(default_factory=list)  # the written forms of every relation's subject and object
 
     def free(self, span: Span) -> bool:
         return self.free_of_facts(span) and not any(a < span[1] and span[0] < b for a, b in self.record_strings)
@@ -422,6 +423,7 @@ class FactChecker:
         spans: list[Span] = []
         problems: list[str] = []
         objects: dict[int, Span] = {}
+        state.relation_ends = sorted({surface_form(end) for s, _, o in triples for end in (s, o)})
         for index, (subject, predicate, obj) in enumerate(triples):
             label = f"{surface_form(subject)} | {predicate_words(predicate)} | {surface_form(obj)}"
             ends = self._ends(state, (surface_form(subject), surface_form(obj)), mentions)
@@ -504,10 +506,27 @@ class FactChecker:
         # a list-valued end last: its span runs from its first item to its last, and may hold the other end
         for end in sorted(set(pair), key=lambda e: (bool(_LIST_SEPARATORS.search(e)), -len(e))):
             other = pair[1] if end == pair[0] else pair[0]
-            ends[end] = self._end(state, end, mentions, avoid=[s for s in ends.values() if s is not None])
+            avoid = [s for s in ends.values() if s is not None] + self._outer_spans(state, end)
+            ends[end] = self._end(state, end, mentions, avoid=avoid)
             if ends[end] is None:
                 ends[end] = self._in_context(state.text, end, other, ends.get(other))
         return ends
+
+    @staticmethod
+    def _outer_spans(state: _State, end: str) -> list[Span]:
+        """Where the text writes a longer name of the record that holds `end`: 'Americans' inside 'Native
+        Americans' (for Native_Americans_in_the_United_States) is not the demonym Americans. A place after a comma
+        ('Ohio' of 'Cuyahoga County, Ohio'; 'Spain' of 'Galicia (Spain)') and a list's items do say the name they
+        hold."""
+        spans: list[Span] = []
+        for longer in state.relation_ends:
+            if len(longer) <= len(end) or _QUALIFIED.search(longer) or find_entity(longer, end, []) is None:
+                continue
+            heads = [m.group(1)] if (m := re.match(r"^(.+?)\s+(?:of|in|at)\s+\S", longer)) else []
+            for variant in [*name_variants(longer), *heads]:
+                if len(variant) > len(end) and (found := find_entity(state.text, variant, [])) is not None:
+                    spans.append(found)
+        return spans
 
     @staticmethod
     def _in_context(text: str, end: str, other: str, other_span: Span | None) -> Span | None:
@@ -621,6 +640,7 @@ def _counts(value: Any) -> set[int]:
 
 _DOTTED = re.compile(r"\b(?:\w\.){2,}")
 _LIST_SEPARATORS = re.compile(r"\s*[,;]\s*|\s+(?:and|&)\s+")
+_QUALIFIED = re.compile(r"[,;(]|\s(?:and|&)\s")  # a list, a place after a comma, a disambiguator
 
 
 def _states_literal(mention: NumberMention, value: float, rounding: bool) -> bool:
