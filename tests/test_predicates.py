@@ -364,3 +364,20 @@ def test_a_name_written_only_inside_a_longer_name_of_the_record_is_not_written(t
     assert (not missing) is passed, report.issues
     if not passed:
         assert missing[0].message.startswith("triples[0]")
+
+
+@pytest.mark.parametrize(("text", "passed"), [
+    ("Alpena County Regional Airport is located in Maple Ridge Township and has a runway length of 1533.0.", True),
+    ("Alpena County Regional Airport is located in 1533.0 and has a runway length of Maple Ridge Township.", False),
+])
+def test_a_literal_and_a_name_swapped_between_predicates_is_wrong_even_when_one_is_unchecked(
+        tmp_path: Path, text: str, passed: bool) -> None:
+    engine = engine_with(tmp_path)  # `location` has no lexicon entry: only its own word says it
+    record = {"triples": [["Alpena_County_Regional_Airport", "location", "Maple_Ridge_Township"],
+                          ["Alpena_County_Regional_Airport", "runwayLength", "1533.0"]]}
+    lexicon = {"predicates": {"runwayLength": {"cues": ["runway", "length"], "coverage": 1.0, "texts": 40}}}
+    (tmp_path / "predicates.yaml").write_text(json.dumps(lexicon))
+    report = engine.verify(record, text)
+    assert report.passed is passed, report.issues
+    if not passed:
+        assert [i.code for i in report.issues] == ["wrong_value"] and "look swapped" in report.issues[0].message

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -458,11 +458,22 @@ class FactChecker:
     def _swapped(self, text: str, triples: list[tuple[Any, Any, Any]], objects: dict[int, Span],
                  ends: list[Span]) -> list[tuple[int, int]]:
         """Pairs of relations whose objects each sit by the other's predicate words ("serves the city of 2702.0 and
-        has a runway length of Aarhus"): every end written, every predicate said, and still a wrong value. Only
-        predicates the lexicon checks take part; a word inside a name is no predicate word."""
+        has a runway length of Aarhus"): every end written, every predicate said, and still a wrong value. Two names
+        count only by the words of predicates the lexicon checks; a literal and a name ("located in 1533.0 … a
+        runway length of Maple Ridge Township") by any predicate's words too, since a literal by a name's
+        predicate is wrong whatever the wording. A word inside a name is no predicate word."""
+        checked = self._pairs(text, triples, objects, ends, self.predicates.checked_cues)
+        loose = self._pairs(text, triples, objects, ends, self.predicates.cues_of)
+        mixed = [(i, j) for i, j in loose if _literal(triples[i][2]) != _literal(triples[j][2])]
+        return sorted(set(checked) | set(mixed))
+
+    @staticmethod
+    def _pairs(text: str, triples: list[tuple[Any, Any, Any]], objects: dict[int, Span], ends: list[Span],
+               cues_for: Callable[[str], set[str] | None]) -> list[tuple[int, int]]:
+        """Relations whose objects are each nearest the other's predicate words (`cues_for`)."""
         cues: dict[int, list[Span]] = {}
         for index, (_, predicate, _) in enumerate(triples):
-            stems_of = self.predicates.checked_cues(str(predicate))
+            stems_of = cues_for(str(predicate))
             if stems_of and index in objects:
                 cues[index] = [c for c in cue_spans(text, stems_of)
                                if not any(a <= c[0] and c[1] <= b for a, b in ends)]
@@ -627,6 +638,11 @@ class FactChecker:
             run = []
         if run:
             yield run
+
+
+def _literal(value: Any) -> bool:
+    """Whether a relation's object is a number or a date rather than a name."""
+    return bool(re.match(r"[\d\-+.]", surface_form(value))) or as_date(surface_form(value)) is not None
 
 
 def _counts(value: Any) -> set[int]:

@@ -92,6 +92,10 @@ class PredicateLexicon:
             return None
         return self.cue_stems[predicate] | stems(predicate_words(predicate))
 
+    def cues_of(self, predicate: str) -> set[str]:
+        """The stems that may say a predicate, checked or not: its mined cues, if any, and its own words."""
+        return self.cue_stems.get(predicate, set()) | stems(predicate_words(predicate))
+
 
 def cue_spans(text: str, cues: set[str]) -> list[tuple[int, int]]:
     """Where the text has a word whose stem is one of `cues`."""
