@@ -123,16 +123,11 @@ def _pattern(name: str) -> re.Pattern[str] | None:
     words = [w for w in _SEPARATORS.split(fold(name).replace("’", "'").strip()) if w]
     if not words:
         return None
-    body = _words(words[0])
-    for before, word in zip(words, words[1:], strict=False):
-        body += _joint(before, word) + _words(word)
-    ending = r"(?:e?s)?"
-    if forms := derived_forms(words[-1]):  # the last word may be derived: Electric guitar, electric guitarist
-        derived = "|".join(map(re.escape, sorted(forms, key=len, reverse=True)))
-        head = body[:len(body) - len(_words(words[-1]))]
-        body = f"{head}(?:{derived}|{_words(words[-1])}{ending})"
-        ending = ""
-    return re.compile(r"(?<!\w)" + body + ending + r"(?!\w)", re.IGNORECASE)
+    head = "".join(_words(word) + _joint(word, after) for word, after in zip(words, words[1:], strict=False))
+    last = _words(words[-1]) + r"(?:e?s)?"  # the plural
+    if forms := derived_forms(words[-1]):  # or a derived word: Electric guitar, electric guitarist
+        last = "(?:" + "|".join(map(re.escape, sorted(forms, key=len, reverse=True))) + f"|{last})"
+    return re.compile(r"(?<!\w)" + head + last + r"(?!\w)", re.IGNORECASE)
 
 
 def find_entity(text: str, name: str, avoid: list[Span]) -> Span | None:

@@ -59,7 +59,6 @@ class _State:
     record_strings: list[Span] = field(default_factory=list)  # names and strings of the record, mentioned
     status: dict[str, str] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
-    relation_ends: list[str] = field(default_factory=list)  # the written forms of every relation's subject and object
 
     def free(self, span: Span) -> bool:
         return self.free_of_facts(span) and not any(a < span[1] and span[0] < b for a, b in self.record_strings)
@@ -423,10 +422,11 @@ class FactChecker:
         spans: list[Span] = []
         problems: list[str] = []
         objects: dict[int, Span] = {}
-        state.relation_ends = sorted({surface_form(end) for s, _, o in triples for end in (s, o)})
+        written = sorted({surface_form(end) for s, _, o in triples for end in (s, o)})
+        outer = {end: _outer_spans(state.text, end, written) for end in written}
         for index, (subject, predicate, obj) in enumerate(triples):
             label = f"{surface_form(subject)} | {predicate_words(predicate)} | {surface_form(obj)}"
-            ends = self._ends(state, (surface_form(subject), surface_form(obj)), mentions)
+            ends = self._ends(state, (surface_form(subject), surface_form(obj)), mentions, outer)
             absent = [written for written, span in ends.items() if span is None]
             spans += [span for span in ends.values() if span is not None]
             if (found := ends.get(surface_form(obj))) is not None:
@@ -510,34 +510,20 @@ class FactChecker:
                         None)
         return self._list_end(state, end, mentions, avoid)
 
-    def _ends(self, state: _State, pair: tuple[str, str], mentions: list[NumberMention]) -> dict[str, Span | None]:
-        """Where a relation's subject and object are written, the longer first (its span is off limits to the other);
-        an end not written as such may be one the other makes plain (`_in_context`)."""
+    def _ends(self, state: _State, pair: tuple[str, str], mentions: list[NumberMention],
+              outer: dict[str, list[Span]]) -> dict[str, Span | None]:
+        """Where a relation's subject and object are written, the longer first (its span is off limits to the other),
+        never only inside a longer name of the record (`outer`, see `_outer_spans`); an end not written as such may
+        be one the other makes plain (`_in_context`)."""
         ends: dict[str, Span | None] = {}
         # a list-valued end last: its span runs from its first item to its last, and may hold the other end
         for end in sorted(set(pair), key=lambda e: (bool(_LIST_SEPARATORS.search(e)), -len(e))):
             other = pair[1] if end == pair[0] else pair[0]
-            avoid = [s for s in ends.values() if s is not None] + self._outer_spans(state, end)
+            avoid = [s for s in ends.values() if s is not None] + outer.get(end, [])
             ends[end] = self._end(state, end, mentions, avoid=avoid)
             if ends[end] is None:
                 ends[end] = self._in_context(state.text, end, other, ends.get(other))
         return ends
-
-    @staticmethod
-    def _outer_spans(state: _State, end: str) -> list[Span]:
-        """Where the text writes a longer name of the record that holds `end`: 'Americans' inside 'Native
-        Americans' (for Native_Americans_in_the_United_States) is not the demonym Americans. A place after a comma
-        ('Ohio' of 'Cuyahoga County, Ohio'; 'Spain' of 'Galicia (Spain)') and a list's items do say the name they
-        hold."""
-        spans: list[Span] = []
-        for longer in state.relation_ends:
-            if len(longer) <= len(end) or _QUALIFIED.search(longer) or find_entity(longer, end, []) is None:
-                continue
-            heads = [m.group(1)] if (m := re.match(r"^(.+?)\s+(?:of|in|at)\s+\S", longer)) else []
-            for variant in [*name_variants(longer), *heads]:
-                if len(variant) > len(end) and (found := find_entity(state.text, variant, [])) is not None:
-                    spans.append(found)
-        return spans
 
     @staticmethod
     def _in_context(text: str, end: str, other: str, other_span: Span | None) -> Span | None:
@@ -551,9 +537,8 @@ class FactChecker:
                     if found is not None:
                         return other_span[0] + found[0], other_span[0] + found[1]
         for variant in name_variants(other):
-            head = re.match(rf"^(.+?)\s+(?:of|in|at)\s+(?:the\s+)?{re.escape(variant)}$", end, re.IGNORECASE)
-            if head and head.group(1).casefold() not in STOP_WORDS:
-                return find_entity(text, head.group(1), [other_span] if other_span else [])
+            if (head := _head(end, of=variant)) is not None:
+                return find_entity(text, head, [other_span] if other_span else [])
         return None
 
     def _list_end(self, state: _State, end: str, mentions: list[NumberMention], avoid: list[Span]) -> Span | None:
@@ -638,6 +623,28 @@ class FactChecker:
             run = []
         if run:
             yield run
+
+
+def _outer_spans(text: str, end: str, names: list[str]) -> list[Span]:
+    """Where the text writes a longer name of the record (`names`) that holds `end`: 'Americans' inside 'Native
+    Americans' (for Native_Americans_in_the_United_States) is not the demonym Americans. A place after a comma
+    ('Ohio' of 'Cuyahoga County, Ohio'; 'Spain' of 'Galicia (Spain)') and a list's items do say the name they hold."""
+    spans: list[Span] = []
+    for longer in names:
+        if len(longer) <= len(end) or _QUALIFIED.search(longer) or find_entity(longer, end, []) is None:
+            continue
+        for variant in [*name_variants(longer), *filter(None, [_head(longer)])]:
+            if len(variant) > len(end) and (found := find_entity(text, variant, [])) is not None:
+                spans.append(found)
+    return spans
+
+
+def _head(name: str, of: str | None = None) -> str | None:
+    """The part of a name before 'of', 'in' or 'at' ('Native Americans' of 'Native Americans in the United States');
+    with `of`, only when that name follows ('President' of 'President of the United States', of United States)."""
+    rest = rf"(?:the\s+)?{re.escape(of)}$" if of is not None else r"\S"
+    match = re.match(rf"^(.+?)\s+(?:of|in|at)\s+{rest}", name, re.IGNORECASE)
+    return match.group(1) if match and match.group(1).casefold() not in STOP_WORDS else None
 
 
 def _literal(value: Any) -> bool:
