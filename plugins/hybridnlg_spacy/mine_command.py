@@ -94,7 +94,8 @@ def phrases_command(pairs: Path, out: Path, hold_out: str, min_count: int) -> No
               help="An alias must be seen in at least this many texts that do not name its entity.")
 def aliases_command(pairs: Path, out: Path, hold_out: str, min_count: int) -> None:
     """Mine other names of the entities of PAIRS (as for `mine`): the name-like words a text writes when it does not
-    name a relation's subject or object, seen mostly with that entity ("U.S." for United_States)."""
+    name a relation's subject or object, seen mostly with that entity ("U.S." for United_States); and the class
+    words texts leave out of names ("music" of Rock_music)."""
     def both(read: Iterator[tuple[list[Any], str]]) -> tuple[dict[str, list[str]], list[str]]:
         rows = list(read)
         return mine_aliases(rows, min_count), mine_class_words(rows)
