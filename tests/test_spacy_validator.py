@@ -343,6 +343,15 @@ def test_added_entity(validator: SpacyValidator) -> None:
     assert span in "John Smith" and "Smith" in span
 
 
+def test_a_proper_noun_the_recogniser_missed_is_an_added_name(validator: SpacyValidator) -> None:
+    # en_core_web_sm finds no entity in "the Suburban Legends band"; its words are tagged as proper nouns
+    facts = {"band": "Kids Imagine Nation", "player": "Aaron Bertram"}
+    text = "Aaron Bertram plays for both the Suburban Legends band and the Kids Imagine Nation band."
+    report = check(validator, facts, text)
+    assert spanned(report, "added_fact", text) == ["Suburban Legends"]
+    assert check(validator, facts, "Aaron Bertram plays for the Kids Imagine Nation band. Mr Bertram sings.").passed
+
+
 def test_repeated_phrase(validator: SpacyValidator) -> None:
     text = "The Eagle is a cheap Chinese pub in the riverside area near Burger King near Burger King."
     facts = {k: E2E[k] for k in ("name", "eatType", "food", "priceRange", "area", "near")}

@@ -600,29 +600,47 @@ class FactChecker:
             state.added(f"{state.text[span[0]:span[1]]!r} is not in the data", span)
 
     def _name_candidates(self, doc: Doc, statistical: bool, state: _State) -> Iterator[list[Any]]:
-        if statistical:
-            for ent in doc.ents:
-                if ent.label_ in self.settings.entity_labels:
-                    yield list(ent)
+        if not statistical:
+            yield from _capitalised_runs(doc)
             return
+        for ent in doc.ents:
+            if ent.label_ in self.settings.entity_labels:
+                yield list(ent)
+        # Names the recogniser missed ("the Suburban Legends band"): runs of capitalised proper nouns outside any
+        # entity it did find.
         run: list[Any] = []
         for token in doc:
-            capitalised = token.is_alpha and token.text[:1].isupper() and token.lower_ not in _NOT_NAMES
-            if capitalised and not token.is_sent_start:
+            if (token.pos_ == "PROPN" and token.is_alpha and token.text[:1].isupper() and not token.ent_type_
+                    and token.lower_ not in _NOT_NAMES):
                 run.append(token)
-                continue
-            # A sentence-initial word is only part of a name when another capitalised word follows ("John Smith").
-            following = doc[token.i + 1] if token.i + 1 < len(doc) else None
-            if capitalised and not token.is_stop and following is not None and following.text[:1].isupper():
-                if run:
-                    yield run
-                run = [token]
                 continue
             if run:
                 yield run
             run = []
         if run:
             yield run
+
+
+def _capitalised_runs(doc: Doc) -> Iterator[list[Any]]:
+    """Name candidates of the blank pipeline, which tags nothing: runs of capitalised words."""
+    run: list[Any] = []
+    for token in doc:
+        capitalised = token.is_alpha and token.text[:1].isupper() and token.lower_ not in _NOT_NAMES
+        if capitalised and not token.is_sent_start:
+            run.append(token)
+            continue
+        # A sentence-initial word is only part of a name when another capitalised word follows ("John Smith").
+        following = doc[token.i + 1] if token.i + 1 < len(doc) else None
+        if capitalised and not token.is_stop and following is not None and following.text[:1].isupper():
+            if run:
+                yield run
+            run = [token]
+            continue
+        if run:
+            yield run
+        run = []
+    if run:
+        yield run
 
 
 def _outer_spans(text: str, end: str, names: list[str]) -> list[Span]:
