@@ -19,6 +19,7 @@ import json
 import re
 import sys
 import time
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +45,23 @@ def entries(split: str, limit: int | None) -> list[tuple[dict[str, Any], list[st
 
 
 def _norm(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+    """Lower case, without accents, punctuation as space, a dotted abbreviation as one word ("D.C." as dc), a number
+    apart from a unit written onto it ("8.3m" as 8.3 m)."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = re.sub(r"\b(?:[^\W\d_]\.){2,}", lambda m: m.group(0).replace(".", ""), text)
+    text = re.sub(r"(\d)([^\W\d_])", r"\1 \2", text)
+    return " ".join(re.sub(r"[^\w\s.]|\.(?!\d)", " ", text).split())
+
+
+def _ordinal(day: int) -> str:
+    return f"{day}{'th' if 10 <= day % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(day % 10, 'th')}"
 
 
 def written_forms(value: Any) -> list[str]:
     """How an entity may be written: its surface form, without a trailing parenthetical, 25.0 as 25 (and 2,702),
-    an ISO date as '20 March 1963' or 'March 20, 1963'."""
+    an ISO date as '20 March 1963', 'March 20, 1963' or with an ordinal day ('20th March 1963'). Accents, case and
+    punctuation do not count (`_norm`)."""
     text = surface_form(value)
     forms = {text, re.sub(r"\s*\([^)]*\)$", "", text)}
     if re.fullmatch(r"-?\d+\.0", text):
@@ -58,10 +70,20 @@ def written_forms(value: Any) -> list[str]:
         forms.add(f"{float(text):,}")
     try:
         day = dt.date.fromisoformat(text)
-        forms |= {f"{day.day} {day:%B %Y}", f"{day:%B} {day.day}, {day.year}", f"{day:%B} {day.day} {day.year}"}
+        for d in (str(day.day), _ordinal(day.day)):
+            forms |= {f"{d} {day:%B %Y}", f"{d} of {day:%B %Y}", f"{day:%B} {d} {day.year}"}
     except ValueError:
         pass
     return [_norm(f) for f in forms if _norm(f)]
+
+
+def _written(said: str, value: Any) -> bool:
+    """In the normalised text `said`: a form of the value, or each part of a comma-qualified name ("Amarillo,
+    Texas" in "Amarillo is part of Potter County in Texas")."""
+    if any(f" {form} " in said for form in written_forms(value)):
+        return True
+    parts = [p for p in surface_form(value).split(",") if p.strip()]
+    return len(parts) > 1 and all(_written(said, part.strip()) for part in parts)
 
 
 def coverage(records: list[dict[str, Any]], texts: list[str]) -> tuple[int, int]:
@@ -70,7 +92,7 @@ def coverage(records: list[dict[str, Any]], texts: list[str]) -> tuple[int, int]
         said = f" {_norm(text)} "
         ends = {surface_form(e): e for t in record["triples"] for e in (t["subject"], t["object"])}
         total += len(ends)
-        found += sum(any(f" {form} " in said for form in written_forms(e)) for e in ends.values())
+        found += sum(_written(said, e) for e in ends.values())
     return found, total
 
 
