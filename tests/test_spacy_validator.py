@@ -263,6 +263,15 @@ def test_value_of_a_slot_that_is_not_a_fact_is_added(validator: SpacyValidator) 
     assert spanned(report, "added_fact", text) == ["Italian"]
 
 
+@pytest.mark.parametrize("phrase", ["higher price range", "highest price range"])
+def test_a_compared_paraphrase_says_its_value(validator: SpacyValidator, phrase: str) -> None:
+    text = f"The Eagle is a pub in the {phrase}."
+    assert check(validator, {"name": "The Eagle", "eatType": "pub", "priceRange": "high"}, text).passed
+    report = check(validator, {"name": "The Eagle", "eatType": "pub"}, text)
+    assert [(i.code, i.fact) for i in report.issues] == [("added_fact", "priceRange")]
+    assert spanned(report, "added_fact", text) == [phrase]
+
+
 def test_value_contradicting_the_record_is_wrong_even_when_not_a_fact(validator: SpacyValidator) -> None:
     text = "The Eagle is an Italian pub."
     report = check(validator, {"name": "The Eagle", "eatType": "pub"}, text, context={"food": "Chinese"})

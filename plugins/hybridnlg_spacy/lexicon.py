@@ -141,8 +141,12 @@ class Reading:
 
 
 def _key_body(key: str) -> str:
-    """The regex of one surface key: separators interchangeable, an optional plural, word-bounded where it has words."""
-    body = r"[\s\-‐–]+".join(re.escape(w) for w in key.split(" "))
+    """The regex of one surface key: separators interchangeable, an optional plural, word-bounded where it has words;
+    the first word of a phrase may be compared ("higher price range", "lowest customer rating")."""
+    words = [re.escape(w) for w in key.split(" ")]
+    if len(words) > 1 and words[0].isalpha():
+        words[0] += "(?:er|est)?"
+    body = r"[\s\-‐–]+".join(words)
     plural = "(?:e?s)?" if key[-1].isalpha() else ""
     # Word boundaries only where the surface has a word character: "is£20-25" still says £20-25.
     before = r"(?<!\w)" if re.match(r"\w", key) else ""
@@ -251,7 +255,8 @@ class Lexicon:
     def _candidates(self, text: str) -> list[int]:
         words = {""}
         for word in _WORD.findall(text.lower()):
-            words.update((word, word[:-1], word[:-2]))  # plural forms: "prices" may be the key "price"
+            # plural and compared forms: "prices" may be the key "price", "highest" the key "high"
+            words.update((word, word[:-1], word[:-2], word[:-3]))
         return sorted({i for w in words for i in self._by_first_word.get(w, ())})
 
     def find(self, text: str) -> list[LexiconMatch]:
