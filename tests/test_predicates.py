@@ -381,3 +381,23 @@ def test_a_literal_and_a_name_swapped_between_predicates_is_wrong_even_when_one_
     assert report.passed is passed, report.issues
     if not passed:
         assert [i.code for i in report.issues] == ["wrong_value"] and "look swapped" in report.issues[0].message
+
+
+@pytest.mark.parametrize(("text", "passed"), [
+    ("Agra Airport is located in Awadh. The airport is 167.94 metres above sea level.", True),
+    ("Agra Airport is 167.94 metres above sea level. It is located in Awadh.", True),
+    ("Agra Airport is located in 167.94. The runway is Awadh metres above sea level.", False),
+])
+def test_a_checked_predicate_is_said_in_a_sentence_of_its_subject_or_object(tmp_path: Path, text: str,
+                                                                            passed: bool) -> None:
+    engine = engine_with(tmp_path)
+    record = {"triples": [["Agra_Airport", "location", "Awadh"],
+                          ["Agra_Airport", "elevationAboveTheSeaLevel", "167.94"]]}
+    lexicon = {"predicates": {"elevationAboveTheSeaLevel": {"cues": ["metres", "sea", "level"], "coverage": 1.0,
+                                                            "texts": 40}}}
+    (tmp_path / "predicates.yaml").write_text(json.dumps(lexicon))
+    report = engine.verify(record, text)
+    assert report.passed is passed, report.issues
+    if not passed:
+        [issue] = [i for i in report.issues if i.code == "missing_fact"]
+        assert "no sentence that writes its subject or object says 'elevation above the sea level'" in issue.message

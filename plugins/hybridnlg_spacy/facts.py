@@ -59,6 +59,10 @@ class _State:
     record_strings: list[Span] = field(default_factory=list)  # names and strings of the record, mentioned
     status: dict[str, str] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
+    sentences: list[Span] = field(default_factory=list)
+
+    def sentence_of(self, span: Span) -> int:
+        return next((i for i, (a, b) in enumerate(self.sentences) if a <= span[0] < b), -1)
 
     def free(self, span: Span) -> bool:
         return self.free_of_facts(span) and not any(a < span[1] and span[0] < b for a, b in self.record_strings)
@@ -154,7 +158,7 @@ class FactChecker:
 
     def check(self, text: str, doc: Doc, segment: Segment, statistical: bool) -> tuple[list[Issue], dict[str, str]]:
         """Issues and a status per fact (expressed / missing / wrong) for one candidate text."""
-        state = _State(text, segment)
+        state = _State(text, segment, sentences=[(sent.start_char, sent.end_char) for sent in doc.sents])
         facts = {name: fact for name, fact in segment.facts.items() if not _absent(fact.value)}
         kinds = {name: self._kind(fact) for name, fact in facts.items()}
         for name, fact in facts.items():
@@ -436,6 +440,9 @@ class FactChecker:
                 problems.append(f"{name}[{index}] ({label}): {' and '.join(map(repr, absent))} not in the text")
             elif verdict.expressed is False:
                 problems.append(f"{name}[{index}] ({label}): {verdict.why}")
+            elif verdict.expressed and not self._said_by(state, str(predicate), ends, mentions):
+                problems.append(f"{name}[{index}] ({label}): no sentence that writes its subject or object says "
+                                f"{predicate_words(predicate)!r}")
             elif verdict.expressed is None:
                 state.status[f"{name}[{index}]"] = f"unchecked predicate: {verdict.why}"
         swaps = self._swapped(state.text, triples, objects, spans) if not problems else []
@@ -454,6 +461,28 @@ class FactChecker:
         state.status[name] = "missing"
         for problem in problems:
             state.issues.append(Issue("missing_fact", f"{problem}", fact=name, span=None, category="fact"))
+
+    def _said_by(self, state: _State, predicate: str, ends: dict[str, Span | None],
+                 mentions: list[NumberMention]) -> bool:
+        """A checked predicate's words in a sentence that writes its subject or its object ("Agra Airport is located in
+        167.94. The airport is Bundelkhand metres above sea level" does not say that 167.94 is its elevation); a word
+        inside either end is none."""
+        cues = self.predicates.checked_cues(predicate)
+        found = [span for span in ends.values() if span is not None]
+        if not cues:
+            return True
+        said = {state.sentence_of(c) for c in cue_spans(state.text, cues)
+                if not any(a <= c[0] and c[1] <= b for a, b in found)}
+        for end, span in ends.items():
+            occurrences = [span] if span is not None else []
+            while occurrences and len(occurrences) < 8:
+                more = self._end(state, end, mentions, avoid=found + occurrences)
+                if more is None or more in occurrences:
+                    break
+                occurrences.append(more)
+            if any(state.sentence_of(o) in said for o in occurrences):
+                return True
+        return False
 
     def _swapped(self, text: str, triples: list[tuple[Any, Any, Any]], objects: dict[int, Span],
                  ends: list[Span]) -> list[tuple[int, int]]:
