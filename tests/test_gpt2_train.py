@@ -282,6 +282,10 @@ def test_train_reads_the_scheme_from_webnlg_data(tmp_path: Path) -> None:
     anyway = GPT2Realizer(GPT2Realizer.Config.model_validate({"model": "models/tiny-webnlg", "local_files_only": True,
                                                            "unseen_predicates": "generate"}), draft_context(tmp_path))
     assert anyway.accepts(unseen) is None
+    capped = GPT2Realizer(GPT2Realizer.Config.model_validate({"model": "models/tiny-webnlg", "local_files_only": True,
+                                                           "max_relations": 1}), draft_context(tmp_path))
+    assert capped.accepts(segment({"facts": WEBNLG_ROWS[0]["triples"][:1]}, verbatim=())) is None
+    assert "2 relations, more than realizers.gpt2.max_relations (1)" in (capped.accepts(relation_segment) or "")
     broken = segment({"facts": [["A", "p", "B"], ["B", 7, "C"]]}, verbatim=())
     [result_, refused] = realizer.realize([relation_segment, broken])
     assert isinstance(result_, (list, Failure))

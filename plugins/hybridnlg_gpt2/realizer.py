@@ -57,6 +57,10 @@ class GPT2Config(ComponentConfig):
     unseen_predicates: Literal["skip", "generate"] = Field(
         "skip", description="A relation segment with a predicate the model was never trained on (its meta lists "
                             "them): skip GPT-2 for it (routing says why), or generate anyway.")
+    max_relations: int | None = Field(
+        None, gt=0, description="A segment with more relation facts than this goes to the template (routing says "
+                                "why): past what the validators can check, a text with every value in the wrong place "
+                                "passes. Default: no limit.")
     draft_realizer: str = Field("template", description="Realizer whose text is the draft of template-guided input.")
 
     @model_validator(mode="after")
@@ -138,6 +142,11 @@ class GPT2Realizer(Realizer[GPT2Config]):
                 shown = ", ".join(unseen[:SHOWN_SLOTS]) + (", …" if len(unseen) > SHOWN_SLOTS else "")
                 why = (f"model {self.config.model!r} was never trained on the predicate(s) {shown}; set "
                        "realizers.gpt2.unseen_predicates: generate to use it anyway, or train it on them")
+        if why is None and self.config.max_relations is not None:
+            count = sum(len(relations_in(fact.value) or []) for fact in segment.facts.values())
+            if count > self.config.max_relations:
+                why = (f"{count} relations, more than realizers.gpt2.max_relations ({self.config.max_relations}): "
+                       "the template writes them")
         return why
 
     def describe(self) -> dict[str, Any]:
