@@ -401,3 +401,11 @@ def test_a_checked_predicate_is_said_in_a_sentence_of_its_subject_or_object(tmp_
     if not passed:
         [issue] = [i for i in report.issues if i.code == "missing_fact"]
         assert "no sentence that writes its subject or object says 'elevation above the sea level'" in issue.message
+
+
+def test_a_name_with_full_stops_is_not_cut_into_sentences(tmp_path: Path) -> None:
+    engine = engine_with(tmp_path)
+    lexicon = {"predicates": {"abbreviation": {"cues": ["abbre"], "coverage": 1.0, "texts": 40}}}
+    (tmp_path / "predicates.yaml").write_text(json.dumps(lexicon))
+    record = {"triples": [["American_Journal_of_Mathematics", "abbreviation", "\"Am. J. Math.\""]]}
+    assert engine.verify(record, "American Journal of Mathematics has Am. J. Math. as its abbreviation.").passed

@@ -61,9 +61,6 @@ class _State:
     issues: list[Issue] = field(default_factory=list)
     sentences: list[Span] = field(default_factory=list)
 
-    def sentence_of(self, span: Span) -> int:
-        return next((i for i, (a, b) in enumerate(self.sentences) if a <= span[0] < b), -1)
-
     def free(self, span: Span) -> bool:
         return self.free_of_facts(span) and not any(a < span[1] and span[0] < b for a, b in self.record_strings)
 
@@ -466,13 +463,13 @@ class FactChecker:
                  mentions: list[NumberMention]) -> bool:
         """A checked predicate's words in a sentence that writes its subject or its object ("Agra Airport is located in
         167.94. The airport is Bundelkhand metres above sea level" does not say that 167.94 is its elevation); a word
-        inside either end is none."""
+        of either end's name, written there, is none."""
         cues = self.predicates.checked_cues(predicate)
-        found = [span for span in ends.values() if span is not None]
         if not cues:
             return True
-        said = {state.sentence_of(c) for c in cue_spans(state.text, cues)
-                if not any(a <= c[0] and c[1] <= b for a, b in found)}
+        found = [span for span in ends.values() if span is not None]
+        written: list[Span] = []
+        names: list[Span] = []
         for end, span in ends.items():
             occurrences = [span] if span is not None else []
             while occurrences and len(occurrences) < 8:
@@ -480,9 +477,18 @@ class FactChecker:
                 if more is None or more in occurrences:
                     break
                 occurrences.append(more)
-            if any(state.sentence_of(o) in said for o in occurrences):
-                return True
-        return False
+            written += occurrences
+            names += [] if _literal(end) else occurrences
+        sentences = _joined(state.sentences, names)
+
+        def sentence(span: Span) -> int:
+            return next((i for i, (a, b) in enumerate(sentences) if a <= span[0] < b), -1)
+
+        inside = [(span, stems(end)) for end, span in ends.items() if span is not None]
+        said = {sentence(c) for c in cue_spans(state.text, cues)
+                if not any(a <= c[0] and c[1] <= b and stems(state.text[c[0]:c[1]]) <= words
+                           for (a, b), words in inside)}
+        return any(sentence(span) in said for span in written)
 
     def _swapped(self, text: str, triples: list[tuple[Any, Any, Any]], objects: dict[int, Span],
                  ends: list[Span]) -> list[tuple[int, int]]:
@@ -648,6 +654,18 @@ class FactChecker:
             run = []
         if run:
             yield run
+
+
+def _joined(sentences: list[Span], names: list[Span]) -> list[Span]:
+    """Sentences, rejoined where the parser broke one inside a name or right after a name's closing full stop ("has
+    Am. J. Math. as its abbreviation")."""
+    out: list[Span] = []
+    for start, end in sentences:
+        if out and any(a < start <= b + 1 for a, b in names):
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
 
 
 def _capitalised_runs(doc: Doc) -> Iterator[list[Any]]:
