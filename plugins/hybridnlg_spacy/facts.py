@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 from hybridnlg import Fact, Issue, Segment, predicate_words, relations_in, surface_form
@@ -643,17 +644,10 @@ class FactChecker:
                 yield list(ent)
         # Names the recogniser missed ("the Suburban Legends band"): runs of capitalised proper nouns outside any
         # entity it did find.
-        run: list[Any] = []
-        for token in doc:
-            if (token.pos_ == "PROPN" and token.is_alpha and token.text[:1].isupper() and not token.ent_type_
-                    and token.lower_ not in _NOT_NAMES):
-                run.append(token)
-                continue
-            if run:
-                yield run
-            run = []
-        if run:
-            yield run
+        for proper, run in groupby(doc, key=lambda t: t.pos_ == "PROPN" and t.is_alpha and t.text[:1].isupper()
+                                   and not t.ent_type_ and t.lower_ not in _NOT_NAMES):
+            if proper:
+                yield list(run)
 
 
 def _joined(sentences: list[Span], names: list[Span]) -> list[Span]:
