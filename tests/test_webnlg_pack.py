@@ -127,3 +127,25 @@ def test_values_swapped_between_relations_are_wrong(text: str, passed: bool) -> 
         [issue] = report.issues
         assert issue.code == "wrong_value" and "the values look swapped" in issue.message
         assert report.facts["triples"].status == "wrong"
+
+
+DAGGETT = {"triples": [{"subject": "Aaron_S._Daggett", "predicate": "battle", "object": "Battle_of_the_Wilderness"},
+                       {"subject": "Aaron_S._Daggett", "predicate": "award", "object": "Purple_Heart"},
+                       {"subject": "Aaron_S._Daggett", "predicate": "deathPlace", "object": "West_Roxbury"},
+                       {"subject": "Aaron_S._Daggett", "predicate": "birthPlace", "object": "Maine"}]}
+
+
+@pytest.mark.parametrize(("text", "passed"), [
+    ("Aaron S. Daggett was born in Maine and died in West Roxbury. He fought in the Battle of the Wilderness and was "
+     "awarded the Purple Heart.", True),
+    # webnlg-small's own text: every value and every predicate's words are there, two values by the wrong words
+    ("Aaron S. Daggett was born in Maine and died in Purple Heart. He fought in the Battle of the Wilderness and was "
+     "awarded the West Roxbury.", False),
+])
+def test_a_value_by_the_words_of_another_relation_is_wrong(text: str, passed: bool) -> None:
+    report = spacy_only().verify(DAGGETT, text)
+    assert report.passed is passed, report.issues
+    if not passed:
+        assert {i.code for i in report.issues} == {"wrong_value"}
+        assert any("'Purple Heart' (award) follows 'and died in', which in the training texts comes before a 'death "
+                   "place' (here 'West Roxbury')" in i.message for i in report.issues), report.issues

@@ -6,7 +6,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Any
 from hybridnlg import Fact, Issue, Segment, predicate_words, relations_in, surface_form
 
 from .aliases import EntityNames, find_alias
+from .contexts import Misplaced
 from .dates import as_date, find_date
 from .entities import find_entity, initials, name_variants, plain, related_words
 from .fluency import DANGLING, VERB_WORDS
 from .lexicon import Lexicon, LexiconMatch, Reading, value_key
+from .literals import find_literal, literal, states_literal
 from .numbers import NumberMention, NumberReader, agrees, as_number, currency_symbols, numbers_in
 from .predicates import STOP_WORDS, PredicateLexicon, cue_spans, stems
 from .trends import TREND_WORDS, Direction, direction_before, trend_direction
@@ -444,6 +446,8 @@ class FactChecker:
             elif verdict.expressed is None:
                 state.status[f"{name}[{index}]"] = f"unchecked predicate: {verdict.why}"
         swaps = self._swapped(state.text, triples, objects, spans) if not problems else []
+        table = self.predicates.contexts
+        misplaced = table.misplaced(state.text, triples, objects, spans) if table and not problems else []
         for span in spans:
             state.consumed.append(span)
         for i, j in swaps:
@@ -452,13 +456,26 @@ class FactChecker:
                        f"{predicate_words(p_j)!r}, and {surface_form(o_j)!r} by what says {predicate_words(p_i)!r}: "
                        f"the values look swapped")
             state.wrong(name, message, objects[i])
+        self._misplaced(state, name, triples, objects, misplaced)
         if not problems:
-            if not swaps:
+            if not swaps and not misplaced:
                 state.express(name)
             return
         state.status[name] = "missing"
         for problem in problems:
             state.issues.append(Issue("missing_fact", f"{problem}", fact=name, span=None, category="fact"))
+
+    @staticmethod
+    def _misplaced(state: _State, name: str, triples: list[tuple[Any, Any, Any]], objects: dict[int, Span],
+                   misplaced: list[Misplaced]) -> None:
+        for wrong in misplaced:
+            _, predicate, obj = triples[wrong.index]
+            other = "" if wrong.rival is None else f" (here {surface_form(triples[wrong.rival][2])!r})"
+            message = (f"{name}[{wrong.index}]: {surface_form(obj)!r} ({predicate_words(predicate)}) follows "
+                       f"{wrong.words!r}, which in the training texts comes before a {predicate_words(wrong.says)!r}"
+                       f"{other}, almost never before a {predicate_words(predicate)!r}: the value looks given to "
+                       f"the wrong relation")
+            state.wrong(name, message, objects[wrong.index])
 
     def _said_by(self, state: _State, predicate: str, ends: dict[str, Span | None],
                  mentions: list[NumberMention]) -> bool:
@@ -479,7 +496,7 @@ class FactChecker:
                     break
                 occurrences.append(more)
             written += occurrences
-            names += [] if _literal(end) else occurrences
+            names += [] if literal(end) else occurrences
         sentences = _joined(state.sentences, names)
 
         def sentence(span: Span) -> int:
@@ -500,7 +517,7 @@ class FactChecker:
         predicate is wrong whatever the wording. A word inside a name is no predicate word."""
         checked = self._pairs(text, triples, objects, ends, self.predicates.checked_cues)
         loose = self._pairs(text, triples, objects, ends, self.predicates.cues_of)
-        mixed = [(i, j) for i, j in loose if _literal(triples[i][2]) != _literal(triples[j][2])]
+        mixed = [(i, j) for i, j in loose if literal(triples[i][2]) != literal(triples[j][2])]
         return sorted(set(checked) | set(mixed))
 
     @staticmethod
@@ -538,13 +555,9 @@ class FactChecker:
         if len(words) >= 2 and words[-1].lower() in self.class_words:
             if (found := find_entity(state.text, " ".join(words[:-1]), avoid)) is not None:
                 return found
-        if (day := as_date(end)) is not None:
-            return find_date(state.text, day, self.settings.locales, need_year=True)  # "born on July 23": no year
-        wanted = self.reader.read(end)  # a number with its unit ("52.0 minutes", "0.0999 kilometre per seconds"):
-        if len(wanted) == 1 and re.fullmatch(r"[\W\d\s]*(?:[^\W\d_]+[\W\s]*){0,4}", end):  # the number is the fact
-            return next((m.span for m in mentions if _states_literal(m, wanted[0].value, self.settings.rounding)),
-                        None)
-        return self._list_end(state, end, mentions, avoid)
+        is_literal, found = find_literal(state.text, end, mentions, self.reader, self.settings.locales,
+                                         self.settings.rounding)
+        return found if is_literal else self._list_end(state, end, mentions, avoid)
 
     def _ends(self, state: _State, pair: tuple[str, str], mentions: list[NumberMention],
               outer: dict[str, list[Span]]) -> dict[str, Span | None]:
@@ -602,7 +615,7 @@ class FactChecker:
         for mention in mentions:
             if mention.weak or any(self._agrees(mention, n) for n in supported):
                 continue
-            if any(_states_literal(mention, n, self.settings.rounding) for n in literals):
+            if any(states_literal(mention, n, self.settings.rounding) for n in literals):
                 continue
             state.added(f"the number {mention.text!r} is not in the data", mention.span)
 
@@ -706,11 +719,6 @@ def _head(name: str, of: str | None = None) -> str | None:
     return match.group(1) if match and match.group(1).casefold() not in STOP_WORDS else None
 
 
-def _literal(value: Any) -> bool:
-    """Whether a relation's object is a number or a date rather than a name."""
-    return bool(re.match(r"[\d\-+.]", surface_form(value))) or as_date(surface_form(value)) is not None
-
-
 def _counts(value: Any) -> set[int]:
     """How many of something a text may say the relations hold: objects of one subject's predicate ("two awards"),
     items of a list-valued object ("two of the main ingredients")."""
@@ -723,13 +731,3 @@ def _counts(value: Any) -> set[int]:
 _DOTTED = re.compile(r"\b(?:\w\.){2,}")
 _LIST_SEPARATORS = re.compile(r"\s*[,;]\s*|\s+(?:and|&)\s+")
 _QUALIFIED = re.compile(r"[,;(]|\s(?:and|&)\s")  # a list, a place after a comma, a disambiguator
-
-
-def _states_literal(mention: NumberMention, value: float, rounding: bool) -> bool:
-    """A knowledge-graph literal (a year, a length, a count) is an exact value: only rounding to the written precision
-    is allowed, never the relative `tolerance` of reported figures (1927 for a completion date of 1931 is wrong).
-    An attached "m" is a unit as well as millions: "210m" above sea level."""
-    if agrees(mention, value, 0.0, rounding):
-        return True
-    metres = re.fullmatch(r"[\d.,]+m", mention.text) is not None
-    return metres and agrees(replace(mention, value=mention.value / 1e6, unit=mention.unit / 1e6), value, 0.0, rounding)

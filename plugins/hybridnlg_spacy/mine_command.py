@@ -15,8 +15,9 @@ from pydantic import BaseModel
 from hybridnlg import data_licence
 
 from .aliases import AliasFile, mine_aliases, mine_class_words
+from .contexts import ValueContexts, mine_contexts
 from .phrases import mine_phrases
-from .predicates import PredicateFile, mine, read_relation_pairs
+from .predicates import PredicateEntry, PredicateFile, mine, read_relation_pairs
 
 
 @click.group("lexicon", help="Lexicons mined from data/text pairs: predicate cues and entity aliases for the spaCy "
@@ -62,13 +63,18 @@ def _write_yaml(out: Path, document: BaseModel) -> None:
               help="Predicates seen in fewer texts get no entry (they stay unchecked).")
 def mine_command(pairs: Path, out: Path, hold_out: str, min_texts: int) -> None:
     """Mine the words that say each relation predicate from PAIRS (WebNLG JSONL as it is, or JSONL {data, text}
-    whose data holds [subject, predicate, object] lists)."""
-    entries, source = _mine(pairs, hold_out, lambda read: mine(read, min_texts))
+    whose data holds [subject, predicate, object] lists), and the words written before each predicate's values."""
+    def both(read: Iterator[tuple[list[Any], str]]) -> tuple[dict[str, PredicateEntry], ValueContexts]:
+        rows = list(read)
+        return mine(rows, min_texts), mine_contexts(rows)
+
+    (entries, contexts), source = _mine(pairs, hold_out, both)
     licence, credit = data_licence(pairs)
     _write_yaml(out, PredicateFile(source=f"mined by `hybridnlg lexicon mine` from {source}", licence=licence,
-                                   credit=credit, predicates=entries))
+                                   credit=credit, predicates=entries, value_contexts=contexts))
     checked = sum(1 for e in entries.values() if e.coverage >= 0.9)
-    click.echo(f"{len(entries)} predicates ({checked} with cues covering at least 90% of their texts) -> {out}")
+    click.echo(f"{len(entries)} predicates ({checked} with cues covering at least 90% of their texts), "
+               f"{len(contexts.contexts)} value contexts -> {out}")
 
 
 @_pairs_command("phrases", "Jinja file to write; a template takes the table with "

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hybridnlg import ConfigError, Context, predicate_words, read_yaml, relation_triples, surface_form
 
+from .contexts import ContextTable, ValueContexts
 from .entities import fold
 
 _WORD = re.compile(r"[^\W\d_]+")
@@ -57,6 +58,9 @@ class PredicateFile(BaseModel):
     licence: str | None = None
     credit: list[str] = Field(default_factory=list)
     predicates: dict[str, PredicateEntry]
+    value_contexts: ValueContexts | None = Field(None, description="The words before each predicate's values "
+                                                                   "(contexts.py): finds values given to the wrong "
+                                                                   "relation.")
 
 
 @dataclass(frozen=True)
@@ -68,9 +72,11 @@ class PredicateVerdict:
 
 
 class PredicateLexicon:
-    def __init__(self, entries: dict[str, PredicateEntry], min_coverage: float) -> None:
+    def __init__(self, entries: dict[str, PredicateEntry], min_coverage: float,
+                 contexts: ContextTable | None = None) -> None:
         self.entries = entries
         self.min_coverage = min_coverage
+        self.contexts = contexts
         self.cue_stems = {name: {stem(word) for cue in e.cues for word in cue.split()} for name, e in entries.items()}
 
     def judge(self, predicate: str, text_stems: set[str]) -> PredicateVerdict:
@@ -105,14 +111,20 @@ def cue_spans(text: str, cues: set[str]) -> list[tuple[int, int]]:
 def load_predicates(names: Iterable[str], context: Context, min_coverage: float) -> PredicateLexicon:
     """Predicate files (YAML or JSON, as `hybridnlg lexicon mine` writes them), resolved inside the config's folder."""
     entries: dict[str, PredicateEntry] = {}
+    contexts = ValueContexts()
     for name in names:
         path = context.resolve(name, "predicate lexicon")
         try:
-            entries.update(PredicateFile.model_validate(read_yaml(path, "predicate lexicon")).predicates)
+            document = PredicateFile.model_validate(read_yaml(path, "predicate lexicon"))
         except ValidationError as exc:
             problems = [f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5]]
             raise ConfigError([f"predicate_files: {p}" for p in problems]) from None
-    return PredicateLexicon(entries, min_coverage)
+        entries.update(document.predicates)
+        if document.value_contexts is not None:  # a later file's table adds to an earlier one's
+            contexts.placed.update(document.value_contexts.placed)
+            contexts.contexts.update(document.value_contexts.contexts)
+            contexts.literal_contexts.update(document.value_contexts.literal_contexts)
+    return PredicateLexicon(entries, min_coverage, ContextTable(contexts) if contexts.placed else None)
 
 
 # Mining -----------------------------------------------------------------------------------------------------------

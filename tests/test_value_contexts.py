@@ -1,0 +1,92 @@
+"""Values given to the wrong relation: the words before each predicate's values, mined from pairs, and the check."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hybridnlg import Engine
+
+pytest.importorskip("spacy")
+
+from hybridnlg_spacy.contexts import ContextTable, mine_contexts, words_before
+from hybridnlg_spacy.predicates import mine
+
+PEOPLE = [("Ann_Lee", "Oslo", "Bergen", "Nobel_Prize", "1950"), ("Bo_Berg", "Lund", "Malmo", "Polar_Medal", "1961"),
+          ("Cy_Dahl", "Turku", "Espoo", "Order_of_Merit", "1947"), ("Di_Eng", "Aarhus", "Odense", "Bronze_Star", "1972")]
+
+
+def pairs(copies: int = 3) -> list[tuple[list[list[str]], str]]:
+    """Texts about people: where born, where died, what award, which year; enough of each to be counted."""
+    out = []
+    for person, born, died, award, year in PEOPLE:
+        name, place, end, prize = (part.replace("_", " ") for part in (person, born, died, award))
+        triples = [[person, "birthPlace", born], [person, "deathPlace", died], [person, "award", award],
+                   [person, "birthYear", year]]
+        out += [(triples, f"{name} was born in {year} in {place}. {name} died in {end} and was awarded the {prize}."),
+                (triples, f"{name} was born in {place} in {year}, was awarded the {prize} and died in {end}.")] * copies
+    return out
+
+
+def test_mining_counts_the_words_before_each_predicates_values_by_their_kind() -> None:
+    mined = mine_contexts(pairs())
+    assert mined.contexts["died in"].of == {"deathPlace": 24.0}
+    assert mined.contexts["was awarded the"].of == {"award": 24.0}
+    # before a name "was born in" says a birth place, before a year a birth year
+    assert mined.contexts["was born in"].of == {"birthPlace": 12.0}
+    assert mined.literal_contexts["was born in"].of == {"birthYear": 12.0}
+    assert mined.placed["deathPlace"] == 24
+    assert words_before("Ann died in Bergen, in Oslo.", 23, [(12, 18)]) == ["in"]  # the comma ends the context
+
+
+def engine_with(tmp_path: Path) -> Engine:
+    rows = pairs()
+    document = {"predicates": {name: entry.model_dump() for name, entry in mine(rows).items()},
+                "value_contexts": mine_contexts(rows).model_dump()}
+    (tmp_path / "predicates.json").write_text(json.dumps(document))
+    config = {"segments": [{"id": "entry", "facts": {"triples": "triples"}, "template": "{{ triples }}"}],
+              "validators": {"spacy": {"predicate_files": ["predicates.json"]}}}
+    return Engine.from_config(config, config_dir=tmp_path, entrypoints=False)
+
+
+RECORD = {"triples": [["Eva_Falk", "birthPlace", "Narvik"], ["Eva_Falk", "deathPlace", "Tromso"],
+                      ["Eva_Falk", "award", "Victoria_Cross"], ["Eva_Falk", "birthYear", "1930"]]}
+
+
+@pytest.mark.parametrize(("text", "passed"), [
+    ("Eva Falk was born in Narvik in 1930 and died in Tromso. She was awarded the Victoria Cross.", True),
+    ("Eva Falk was born in 1930 in Narvik and was awarded the Victoria Cross. She died in Tromso.", True),
+    # every value and every predicate's words are there, but two values sit where the other relation's go
+    ("Eva Falk was born in Narvik in 1930, died in Victoria Cross and was awarded the Tromso.", False),
+])
+def test_a_value_after_the_words_of_another_relation_is_wrong(tmp_path: Path, text: str, passed: bool) -> None:
+    report = engine_with(tmp_path).verify(RECORD, text)
+    assert report.passed is passed, report.issues
+    if not passed:
+        messages = [i.message for i in report.issues if i.code == "wrong_value"]
+        assert any(m.startswith("triples[2]: 'Victoria Cross' (award) follows 'died in', which in the training "
+                                "texts comes before a 'death place' (here 'Tromso')") for m in messages), messages
+        assert report.facts["triples"].status == "wrong"
+
+
+def test_words_that_say_a_predicate_the_record_lacks_are_wrong_too(tmp_path: Path) -> None:
+    record = {"triples": [["Eva_Falk", "birthPlace", "Narvik"], ["Eva_Falk", "award", "Victoria_Cross"]]}
+    engine = engine_with(tmp_path)
+    assert engine.verify(record, "Eva Falk was born in Narvik and was awarded the Victoria Cross.").passed
+    report = engine.verify(record, "Eva Falk, awarded the Victoria Cross, died in Narvik, where she was born.")
+    assert not report.passed
+    assert any("'Narvik' (birth place) follows 'died in', which in the training texts comes before a 'death place'"
+               ", almost never before a 'birth place'" in i.message for i in report.issues), report.issues
+
+
+def test_a_predicate_seen_too_rarely_is_not_judged() -> None:
+    mined = mine_contexts(pairs(copies=1))  # 8 of each: a table, but too few values of each predicate to judge
+    record = [("Eva", "award", "Tromso"), ("Eva", "deathPlace", "Narvik")]
+    text = "Eva died in Tromso and was awarded the Narvik."
+    assert mined.contexts["died in"].total == 8
+    assert ContextTable(mined).misplaced(text, record, {0: (12, 18), 1: (39, 45)}, [(0, 3)]) == []
+    judged = mine_contexts(pairs(copies=2))
+    assert [m.index for m in ContextTable(judged).misplaced(text, record, {0: (12, 18), 1: (39, 45)}, [(0, 3)])] \
+        == [0, 1]
