@@ -11,7 +11,7 @@ from hybridnlg import Engine
 
 pytest.importorskip("spacy")
 
-from hybridnlg_spacy.contexts import ContextTable, mine_contexts, words_before
+from hybridnlg_spacy.contexts import ContextTable, mine_contexts, words_by
 from hybridnlg_spacy.predicates import mine
 
 PEOPLE = [("Ann_Lee", "Oslo", "Bergen", "Nobel_Prize", "1950"), ("Bo_Berg", "Lund", "Malmo", "Polar_Medal", "1961"),
@@ -32,13 +32,18 @@ def pairs(copies: int = 3) -> list[tuple[list[list[str]], str]]:
 
 def test_mining_counts_the_words_before_each_predicates_values_by_their_kind() -> None:
     mined = mine_contexts(pairs())
-    assert mined.contexts["died in"].of == {"deathPlace": 24.0}
-    assert mined.contexts["was awarded the"].of == {"award": 24.0}
+    assert mined.before.names["died in"].of == {"deathPlace": 24.0}
+    assert mined.before.names["was awarded the"].of == {"award": 24.0}
     # before a name "was born in" says a birth place, before a year a birth year
-    assert mined.contexts["was born in"].of == {"birthPlace": 12.0}
-    assert mined.literal_contexts["was born in"].of == {"birthYear": 12.0}
+    assert mined.before.names["was born in"].of == {"birthPlace": 12.0}
+    assert mined.before.literals["was born in"].of == {"birthYear": 12.0}
+    assert mined.after.literals["in"].of == {"birthYear": 12.0}  # "in 1950 in Oslo"
     assert mined.placed["deathPlace"] == 24
-    assert words_before("Ann died in Bergen, in Oslo.", 23, [(12, 18)]) == ["in"]  # the comma ends the context
+    text = "Ann died in Bergen, in Oslo, as a poet and singer."
+    assert words_by(text, (23, 27), [(12, 18)], "before") == ["in"]  # the comma ends the clause
+    assert words_by(text, (12, 18), [(23, 27)], "after") == []
+    assert words_by("Ann died in Oslo as a poet and singer.", (12, 16), [], "after") == ["as", "as a", "as a poet"]
+    assert words_by("Ann won the Medal and died in Oslo.", (12, 17), [(29, 33)], "after") == []  # the next clause
 
 
 def engine_with(tmp_path: Path) -> Engine:
@@ -82,11 +87,11 @@ def test_words_that_say_a_predicate_the_record_lacks_are_wrong_too(tmp_path: Pat
 
 
 def test_a_predicate_seen_too_rarely_is_not_judged() -> None:
-    mined = mine_contexts(pairs(copies=1))  # 8 of each: a table, but too few values of each predicate to judge
+    mined = mine_contexts(pairs(copies=1))
     record = [("Eva", "award", "Tromso"), ("Eva", "deathPlace", "Narvik")]
     text = "Eva died in Tromso and was awarded the Narvik."
-    assert mined.contexts["died in"].total == 8
-    assert ContextTable(mined).misplaced(text, record, {0: (12, 18), 1: (39, 45)}, [(0, 3)]) == []
-    judged = mine_contexts(pairs(copies=2))
-    assert [m.index for m in ContextTable(judged).misplaced(text, record, {0: (12, 18), 1: (39, 45)}, [(0, 3)])] \
-        == [0, 1]
+    where = {"Eva": (0, 3), "Tromso": (12, 18), "Narvik": (39, 45)}
+    assert mined.before.names["died in"].total == 8 and mined.placed["award"] == 8
+    assert [m.index for m in ContextTable(mined).misplaced(text, record, where)] == [0, 1]
+    mined.placed = {"award": 2, "deathPlace": 2}  # found twice each: too rare to judge
+    assert ContextTable(mined).misplaced(text, record, where) == []

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,43 +29,72 @@ from .numbers import NumberReader
 SUBJECT = "@subject"
 MAX_WORDS = 3
 MIN_COUNT = 8  # a context seen fewer times says nothing
-MIN_PLACED = 10  # a predicate whose values were found fewer times is not judged
-KEEP_SHARE = 0.02
-# words nearly always (FOREIGN_SHARE) before one predicate's values, seen often (FOREIGN_COUNT), and next to never
-# (FOREIGN_OWN) before the value's own: they say that predicate even when the record does not have it
+MIN_PLACED = 3  # a predicate whose values were found fewer times is not judged
+KEEP_SHARE = 0.02  # smaller shares of a context are not stored (they read as none)
+# words nearly always (FOREIGN_SHARE) by one predicate's values, seen often (FOREIGN_COUNT), and next to never
+# (FOREIGN_OWN) by the value's own: they say that predicate even when the record does not have it
 FOREIGN_SHARE = 0.8
 FOREIGN_COUNT = 20
-FOREIGN_OWN = 0.01  # smaller shares of a context are not stored (they read as none)
+FOREIGN_OWN = 0.01
 _WORD = re.compile(r"[a-z]+")
 _BOUNDARY = re.compile(r"[.!?;:,]\s|\(|\)")
+# after a value, a conjunction starts the next clause: what follows is another relation's ('was awarded the
+# Military Cross and ended his career')
+_NEXT_CLAUSE = frozenset({"and", "but", "or"})
+Side = Literal["before", "after"]
 
 
 class ContextCounts(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    total: float = Field(ge=0, description="How often a value followed these words.")
+    total: float = Field(ge=0, description="How often a value stood by these words.")
     of: dict[str, float] = Field(default_factory=dict, description="How often it was the object of each predicate "
                                                                    "(`@subject`: a relation's subject).")
 
 
+class ContextTables(BaseModel):
+    """Words by names, and words by numbers and dates (what follows "was born in" is a place if it is a name, a
+    birth date or year if it is a date)."""
+
+    model_config = ConfigDict(extra="forbid")
+    names: dict[str, ContextCounts] = Field(default_factory=dict)
+    literals: dict[str, ContextCounts] = Field(default_factory=dict)
+
+
 class ValueContexts(BaseModel):
-    """The mined tables: words before names and before numbers and dates (what follows "was born in" is a place
-    if it is a name, a birth date or year if it is a date), and how often each predicate's values were found."""
+    """The mined tables: the words right before and right after values, and how often each predicate's values were
+    found at all."""
 
     model_config = ConfigDict(extra="forbid")
     placed: dict[str, int] = Field(default_factory=dict)
-    contexts: dict[str, ContextCounts] = Field(default_factory=dict, description="before names")
-    literal_contexts: dict[str, ContextCounts] = Field(default_factory=dict, description="before numbers and dates")
+    before: ContextTables = Field(default_factory=ContextTables)
+    after: ContextTables = Field(default_factory=ContextTables)
+
+    def update(self, other: ValueContexts) -> None:
+        self.placed.update(other.placed)
+        for mine, theirs in ((self.before, other.before), (self.after, other.after)):
+            mine.names.update(theirs.names)
+            mine.literals.update(theirs.literals)
 
 
-def words_before(text: str, start: int, others: Sequence[Span]) -> list[str]:
-    """The last words (lower case, accents folded, at most three) before `start`, within its sentence and after the
-    last other value written before it; shortest first ('in', 'died in', 'and died in')."""
-    cut = max([0, *(b for a, b in others if b <= start)])
-    before = text[cut:start]
-    if boundaries := list(_BOUNDARY.finditer(before)):
-        before = before[boundaries[-1].end():]
-    words = _WORD.findall(fold(before).lower())[-MAX_WORDS:]
-    return [" ".join(words[-n:]) for n in range(1, len(words) + 1)]
+def words_by(text: str, span: Span, others: Sequence[Span], side: Side) -> list[str]:
+    """The words (lower case, accents folded, at most three) right before or right after a value at `span`, within
+    its clause and short of any other value; nearest first: 'in', 'died in', 'and died in' before, 'as', 'as its',
+    'as its engine' after."""
+    if side == "before":
+        cut = max([0, *(b for a, b in others if b <= span[0])])
+        part = text[cut:span[0]]
+        if boundaries := list(_BOUNDARY.finditer(part)):
+            part = part[boundaries[-1].end():]
+        words = _WORD.findall(fold(part).lower())[-MAX_WORDS:]
+        return [" ".join(words[-n:]) for n in range(1, len(words) + 1)]
+    cut = min([len(text), *(a for a, b in others if a >= span[1])])
+    part = text[span[1]:cut]
+    if boundary := _BOUNDARY.search(part):
+        part = part[:boundary.start()]
+    words = _WORD.findall(fold(part).lower())[:MAX_WORDS]
+    if words and words[0] in _NEXT_CLAUSE:
+        return []
+    return [" ".join(words[:n]) for n in range(1, len(words) + 1)]
 
 
 def _occurrences(text: str, ends: list[str], reader: NumberReader) -> dict[str, list[Span]]:
@@ -84,10 +113,13 @@ def _occurrences(text: str, ends: list[str], reader: NumberReader) -> dict[str, 
     return found
 
 
+Counts = dict[str, dict[str, float]]
+
+
 def mine_contexts(pairs: Iterable[tuple[list[Any], str]], reader: NumberReader | None = None) -> ValueContexts:
     reader = reader or NumberReader()
-    counts: dict[bool, dict[str, dict[str, float]]] = {
-        kind: defaultdict(lambda: defaultdict(float)) for kind in (False, True)}
+    counts: dict[tuple[Side, bool], Counts] = {
+        (side, kind): defaultdict(lambda: defaultdict(float)) for side in ("before", "after") for kind in (False, True)}
     placed: dict[str, int] = defaultdict(int)
     for triples, text in pairs:
         roles: dict[str, set[str]] = defaultdict(set)
@@ -104,14 +136,17 @@ def mine_contexts(pairs: Iterable[tuple[list[Any], str]], reader: NumberReader |
             for span in end_spans:
                 for label in labels:
                     placed[label] += 1
-                for context in words_before(text, span[0], spans):
-                    for label in labels:
-                        counts[kinds[end]][context][label] += 1 / len(labels)
-    return ValueContexts(placed=dict(sorted((p, n) for p, n in placed.items() if p != SUBJECT)),
-                         contexts=_table(counts[False]), literal_contexts=_table(counts[True]))
+                for side in ("before", "after"):
+                    for context in words_by(text, span, [s for s in spans if s != span], side):
+                        for label in labels:
+                            counts[side, kinds[end]][context][label] += 1 / len(labels)
+    return ValueContexts(
+        placed=dict(sorted((p, n) for p, n in placed.items() if p != SUBJECT)),
+        before=ContextTables(names=_table(counts["before", False]), literals=_table(counts["before", True])),
+        after=ContextTables(names=_table(counts["after", False]), literals=_table(counts["after", True])))
 
 
-def _table(counts: dict[str, dict[str, float]]) -> dict[str, ContextCounts]:
+def _table(counts: Counts) -> dict[str, ContextCounts]:
     table: dict[str, ContextCounts] = {}
     for context, of in sorted(counts.items()):
         total = sum(of.values())
@@ -123,10 +158,11 @@ def _table(counts: dict[str, dict[str, float]]) -> dict[str, ContextCounts]:
 
 @dataclass(frozen=True)
 class Misplaced:
-    """Relation `index`'s object follows `words`, which say `says`: the predicate of relation `rival` of the same
-    record, or (rival None) a predicate the record does not have."""
+    """Relation `index`'s object stands by `words` (on `side`), which say `says`: the predicate of relation `rival`
+    of the same record, or (rival None) a predicate the record does not have."""
 
     index: int
+    side: Side
     words: str
     says: str
     rival: int | None
@@ -138,56 +174,64 @@ class ContextTable:
         self.dominant = dominant
         self.own_at_most = own_at_most
 
-    def misplaced(self, text: str, triples: Sequence[tuple[Any, Any, Any]], objects: dict[int, Span],
-                  ends: Sequence[Span]) -> list[Misplaced]:
-        """Relations whose object (at `objects[index]`) follows words seen almost never before its own predicate's
-        values (nor, where it is also a subject, before subjects), but mostly before another relation's of the same
-        record, or nearly always before those of one predicate the record does not have. Predicates seen too rarely
-        are not judged."""
+    def misplaced(self, text: str, triples: Sequence[tuple[Any, Any, Any]],
+                  where: Mapping[str, Span]) -> list[Misplaced]:
+        """Relations whose object stands by words seen almost never by its own predicate's values (nor, where it is
+        also a subject, by subjects), but mostly by another relation's of the same record, or nearly always by those
+        of one predicate the record does not have. `where`: the span of each end (by its written form) in the text.
+        Predicates seen too rarely are not judged."""
         roles: dict[str, set[str]] = defaultdict(set)
         for subject, predicate, obj in triples:
             roles[surface_form(obj)].add(str(predicate))
             roles[surface_form(subject)].add(SUBJECT)
-        predicates = {str(p) for _, p, _ in triples}
         found = []
-        for index, span in sorted(objects.items()):
-            _, predicate, obj = triples[index]
+        for index, (_, predicate, obj) in enumerate(triples):
             written = surface_form(obj)
-            if self.mined.placed.get(str(predicate), 0) < MIN_PLACED:
+            if (span := where.get(written)) is None or self.mined.placed.get(str(predicate), 0) < MIN_PLACED:
                 continue
-            counts = self._counts(words_before(text, span[0], [e for e in ends if e != span]), literal(obj))
-            if counts is None:
-                continue
-            words, of, total = counts
-            own = sum(of.get(p, 0.0) for p in roles[written]) / total
-            rivals = [(of.get(str(p), 0.0) / total, j) for j, (_, p, o) in enumerate(triples)
-                      if str(p) not in roles[written] and surface_form(o) != written]
-            share, rival = max(rivals, default=(0.0, -1))
-            top, top_share = max(of.items(), key=lambda item: item[1], default=(SUBJECT, 0.0))
-            if share >= self.dominant and own <= self.own_at_most:
-                found.append(Misplaced(index, words, str(triples[rival][1]), rival))
-            elif (top not in predicates and top != SUBJECT and total >= FOREIGN_COUNT
-                  and top_share / total >= FOREIGN_SHARE and own <= FOREIGN_OWN):
-                found.append(Misplaced(index, words, top, None))
+            others = [other for end, other in where.items() if end != written]
+            for side in ("before", "after"):
+                contexts = words_by(text, span, others, side)
+                if (wrong := self._judge(index, triples, roles, side, contexts, literal(obj))) is not None:
+                    found.append(wrong)
+                    break
         return found
 
-    def _counts(self, contexts: list[str], is_literal: bool) -> tuple[str, dict[str, float], float] | None:
-        """The longest context seen often enough before values of the object's kind (a name, or a number or date),
-        else before any value."""
-        own = self.mined.literal_contexts if is_literal else self.mined.contexts
-        other = self.mined.contexts if is_literal else self.mined.literal_contexts
+    def _judge(self, index: int, triples: Sequence[tuple[Any, Any, Any]], roles: dict[str, set[str]], side: Side,
+               contexts: list[str], is_literal: bool) -> Misplaced | None:
+        counts = self._counts(side, contexts, is_literal)
+        if counts is None:
+            return None
+        words, of, total = counts
+        written = surface_form(triples[index][2])
+        own = sum(of.get(p, 0.0) for p in roles[written]) / total
+        rivals = [(of.get(str(p), 0.0) / total, j) for j, (_, p, o) in enumerate(triples)
+                  if str(p) not in roles[written] and surface_form(o) != written]
+        share, rival = max(rivals, default=(0.0, -1))
+        if share >= self.dominant and own <= self.own_at_most:
+            return Misplaced(index, side, words, str(triples[rival][1]), rival)
+        top, top_count = max(of.items(), key=lambda item: item[1], default=(SUBJECT, 0.0))
+        if (top != SUBJECT and top not in {str(p) for _, p, _ in triples} and total >= FOREIGN_COUNT
+                and top_count / total >= FOREIGN_SHARE and own <= FOREIGN_OWN):
+            return Misplaced(index, side, words, top, None)
+        return None
+
+    def _counts(self, side: Side, contexts: list[str], is_literal: bool) -> tuple[str, dict[str, float], float] | None:
+        """The longest context seen often enough by values of the object's kind (a name, or a number or date),
+        else by any value."""
+        tables = self.mined.before if side == "before" else self.mined.after
+        own = tables.literals if is_literal else tables.names
+        other = tables.names if is_literal else tables.literals
         for words in reversed(contexts):
             if (entry := own.get(words)) is not None and entry.total > 0:
                 return words, entry.of, entry.total
         for words in reversed(contexts):
-            first, second = own.get(words), other.get(words)
-            if first is None and second is None:
-                continue
+            entries = [entry for entry in (own.get(words), other.get(words)) if entry is not None]
             of: dict[str, float] = defaultdict(float)
-            for entry in (first, second):
-                for label, n in (entry.of.items() if entry else ()):
+            for entry in entries:
+                for label, n in entry.of.items():
                     of[label] += n
-            total = sum(entry.total for entry in (first, second) if entry)
+            total = sum(entry.total for entry in entries)
             if total >= MIN_COUNT:
                 return words, dict(of), total
         return None

@@ -426,6 +426,7 @@ class FactChecker:
         spans: list[Span] = []
         problems: list[str] = []
         objects: dict[int, Span] = {}
+        where: dict[str, Span] = {}
         written = sorted({surface_form(end) for s, _, o in triples for end in (s, o)})
         outer = {end: _outer_spans(state.text, end, written) for end in written}
         for index, (subject, predicate, obj) in enumerate(triples):
@@ -433,6 +434,7 @@ class FactChecker:
             ends = self._ends(state, (surface_form(subject), surface_form(obj)), mentions, outer)
             absent = [written for written, span in ends.items() if span is None]
             spans += [span for span in ends.values() if span is not None]
+            where.update({end: span for end, span in ends.items() if span is not None and end not in where})
             if (found := ends.get(surface_form(obj))) is not None:
                 objects[index] = found
             verdict = self.predicates.judge(str(predicate), text_stems)
@@ -447,7 +449,7 @@ class FactChecker:
                 state.status[f"{name}[{index}]"] = f"unchecked predicate: {verdict.why}"
         swaps = self._swapped(state.text, triples, objects, spans) if not problems else []
         table = self.predicates.contexts
-        misplaced = table.misplaced(state.text, triples, objects, spans) if table and not problems else []
+        misplaced = table.misplaced(state.text, triples, where) if table and not problems else []
         for span in spans:
             state.consumed.append(span)
         for i, j in swaps:
@@ -471,11 +473,12 @@ class FactChecker:
         for wrong in misplaced:
             _, predicate, obj = triples[wrong.index]
             other = "" if wrong.rival is None else f" (here {surface_form(triples[wrong.rival][2])!r})"
-            message = (f"{name}[{wrong.index}]: {surface_form(obj)!r} ({predicate_words(predicate)}) follows "
-                       f"{wrong.words!r}, which in the training texts comes before a {predicate_words(wrong.says)!r}"
-                       f"{other}, almost never before a {predicate_words(predicate)!r}: the value looks given to "
+            by, near = ("follows", "before") if wrong.side == "before" else ("is followed by", "after")
+            message = (f"{name}[{wrong.index}]: {surface_form(obj)!r} ({predicate_words(predicate)}) {by} "
+                       f"{wrong.words!r}, which in the training texts comes {near} a {predicate_words(wrong.says)!r}"
+                       f"{other}, almost never {near} a {predicate_words(predicate)!r}: the value looks given to "
                        f"the wrong relation")
-            state.wrong(name, message, objects[wrong.index])
+            state.wrong(name, message, objects.get(wrong.index))
 
     def _said_by(self, state: _State, predicate: str, ends: dict[str, Span | None],
                  mentions: list[NumberMention]) -> bool:

@@ -74,7 +74,8 @@ def mine_command(pairs: Path, out: Path, hold_out: str, min_texts: int) -> None:
                                    credit=credit, predicates=entries, value_contexts=contexts))
     checked = sum(1 for e in entries.values() if e.coverage >= 0.9)
     click.echo(f"{len(entries)} predicates ({checked} with cues covering at least 90% of their texts), "
-               f"{len(contexts.contexts)} value contexts -> {out}")
+               f"{len(contexts.before.names) + len(contexts.before.literals)} contexts before values and "
+               f"{len(contexts.after.names) + len(contexts.after.literals)} after -> {out}")
 
 
 @_pairs_command("phrases", "Jinja file to write; a template takes the table with "

@@ -120,10 +120,8 @@ def load_predicates(names: Iterable[str], context: Context, min_coverage: float)
             problems = [f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5]]
             raise ConfigError([f"predicate_files: {p}" for p in problems]) from None
         entries.update(document.predicates)
-        if document.value_contexts is not None:  # a later file's table adds to an earlier one's
-            contexts.placed.update(document.value_contexts.placed)
-            contexts.contexts.update(document.value_contexts.contexts)
-            contexts.literal_contexts.update(document.value_contexts.literal_contexts)
+        if document.value_contexts is not None:  # a later file's tables add to an earlier one's
+            contexts.update(document.value_contexts)
     return PredicateLexicon(entries, min_coverage, ContextTable(contexts) if contexts.placed else None)
 
 
