@@ -3,6 +3,7 @@
     python benchmarks/validators.py --set e2e-human            # (a) E2E dev human texts against their original MRs
     python benchmarks/validators.py --set e2e-gpt2             # (b) the shipped GPT-2's greedy and sampled outputs
     python benchmarks/validators.py --set webnlg-perturbed     # (c) WebNLG dev texts with perturbed triples
+                                                               #     (and relations that exchanged their values)
 
 A text counts as flagged when a validator reports an error of category `fact` (missing, added or wrong); fluency
 issues are left out, since the labels are about facts. Labels: (a) the cleaning of E2E (`fixed` = 1: the original MR
@@ -20,6 +21,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +80,32 @@ def webnlg_perturbed(limit: int | None) -> list[Item]:
                 continue  # the same data as "wrong value"
             triples = [{"subject": i.subject, "predicate": i.predicate, "object": i.value} for i in example.data]
             items.append(({"triples": triples}, example.source_text, example.label != 0, example.kind))
+    return items + exchanged(sources)
+
+
+def exchanged(sources: list[Any]) -> list[Item]:
+    """The GPT-2 realizer's typical error, made from human texts: two relations of an entry exchange their objects
+    in the data, so that the text, unchanged, writes each value by the other relation's words ("was born in Maine and
+    died in West Roxbury" for birth place West Roxbury, death place Maine). Both values must be in the text, the two
+    predicates and values must differ, and neither value may become its own subject. Appended after the
+    perturbations, so that those stay as they were."""
+    rng = random.Random(7)
+    items: list[Item] = []
+    for source in sources:
+        relations = [i for i, item in enumerate(source.items) if item.subject is not None
+                     and item.value.lower() in source.text.lower()]
+        items_ = source.items
+        pairs = [(a, b) for a in relations for b in relations if a < b
+                 and items_[a].predicate != items_[b].predicate and items_[a].value.lower() != items_[b].value.lower()
+                 and items_[a].value != items_[b].subject and items_[b].value != items_[a].subject]
+        if not pairs:
+            continue
+        a, b = rng.choice(pairs)
+        data = list(source.items)
+        first, second = source.items[a], source.items[b]
+        data[a], data[b] = replace(first, value=second.value), replace(second, value=first.value)
+        triples = [{"subject": i.subject, "predicate": i.predicate, "object": i.value} for i in data]
+        items.append(({"triples": triples}, source.text, True, "values exchanged between relations"))
     return items
 
 

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from hybridnlg import ConfigError, Context, read_yaml, surface_form, without_disambiguator
 
 from .entities import Span, find_entity, fold
-from .predicates import STOP_WORDS
+from .stems import STOP_WORDS
 
 MIN_SHARE = 0.15  # of the texts that do not name the entity
 MIN_CLASS_ENTITIES = 5  # a class word is left out of at least this many names (of different entities)

@@ -21,7 +21,8 @@ from .fluency import DANGLING, VERB_WORDS
 from .lexicon import Lexicon, LexiconMatch, Reading, value_key
 from .literals import find_literal, literal, states_literal
 from .numbers import NumberMention, NumberReader, agrees, as_number, currency_symbols, numbers_in
-from .predicates import STOP_WORDS, PredicateLexicon, cue_spans, stems
+from .predicates import PredicateLexicon, cue_spans
+from .stems import STOP_WORDS, stems
 from .trends import TREND_WORDS, Direction, direction_before, trend_direction
 
 if TYPE_CHECKING:

@@ -10,7 +10,6 @@ or whose texts say it too many ways, is left unchecked, and the trace says so.
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -23,26 +22,11 @@ from hybridnlg import ConfigError, Context, predicate_words, read_yaml, relation
 
 from .contexts import ContextTable, ValueContexts
 from .entities import fold
+from .stems import WORD, stem, stems
 
-_WORD = re.compile(r"[^\W\d_]+")
-STOP_WORDS = frozenset(
-    "a an the and or but of to in on at for by from with as into is are was were be been being has have had it its "
-    "this that these those which who whom whose there their they he she his her him also not than then so such can "
-    "will would one".split()
-)
 MAX_CUES = 8
 MIN_LIFT = 3.0
 MIN_SHARE = 0.03
-
-
-def stem(word: str) -> str:
-    """A crude stem that groups inflections and derivations (located, location: 'locat')."""
-    word = word.lower()
-    return word[:5] if len(word) > 5 else word
-
-
-def stems(text: str) -> set[str]:
-    return {stem(w) for w in _WORD.findall(text) if len(w) > 2 and w.lower() not in STOP_WORDS}
 
 
 class PredicateEntry(BaseModel):
@@ -105,7 +89,7 @@ class PredicateLexicon:
 
 def cue_spans(text: str, cues: set[str]) -> list[tuple[int, int]]:
     """Where the text has a word whose stem is one of `cues`."""
-    return [m.span() for m in _WORD.finditer(text) if len(m.group()) > 2 and stem(m.group()) in cues]
+    return [m.span() for m in WORD.finditer(text) if len(m.group()) > 2 and stem(m.group()) in cues]
 
 
 def load_predicates(names: Iterable[str], context: Context, min_coverage: float) -> PredicateLexicon:
