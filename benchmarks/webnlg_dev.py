@@ -1,6 +1,7 @@
 """Template only vs GPT-2 unvalidated vs hybrid `auto` on WebNLG 3.0 dev, on seen and on held-out categories.
 
-    python benchmarks/webnlg_dev.py [--limit N] [--split seen|unseen|both] [--model DIR] [--out FILE.json]
+    python benchmarks/webnlg_dev.py [--limit N] [--split seen|unseen|both] [--model DIR] [--max-relations N]
+                                    [--only LABEL] [--out FILE.json]
 
 Records are WebNLG entries as the pack takes them (`{"triples": [{subject, predicate, object}, ...]}`, raw DBpedia
 strings), with all of an entry's texts as references. `seen`: dev entries of the categories webnlg-small was trained
@@ -96,12 +97,15 @@ def coverage(records: list[dict[str, Any]], texts: list[str]) -> tuple[int, int]
     return found, total
 
 
-def run_split(split: str, limit: int | None, model: str | None, only: str | None = None) -> dict[str, Any]:
+def run_split(split: str, limit: int | None, model: str | None, only: str | None = None,
+              max_relations: int | None = -1) -> dict[str, Any]:
+    """`max_relations`: -1 keeps the pack's, None lifts the limit."""
     pairs = entries(split, limit)
     records = [data for data, _ in pairs]
     references = [refs for _, refs in pairs]
     config, base = read_config(CONFIG)
-    gpt2 = {**config.realizers["gpt2"], **({"model": str(Path(model).resolve())} if model else {})}
+    gpt2 = {**config.realizers["gpt2"], **({"model": str(Path(model).resolve())} if model else {}),
+            **({"max_relations": max_relations} if max_relations != -1 else {})}
     config = config.model_copy(update={"realizers": {"gpt2": gpt2}})
     engine = Engine(config, base, trusted=bool(model))  # a model folder given here may lie outside the pack
     gpt2_top = {**gpt2, "num_candidates": 1}
@@ -133,12 +137,15 @@ def main() -> None:
     parser.add_argument("--split", choices=["seen", "unseen", "both"], default="both")
     parser.add_argument("--model", default=None, help="A GPT-2 model folder instead of the pack's webnlg-small.")
     parser.add_argument("--only", default=None, help="Run only the runs whose label contains this (e.g. hybrid).")
+    parser.add_argument("--max-relations", type=int, default=-1,
+                        help="Override the pack's realizers.gpt2.max_relations (0: no limit).")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "webnlg_dev.json")
     args = parser.parse_args()
     if not DEV.is_file():
         sys.exit(f"no WebNLG dev data at {DEV}")
     splits = ["seen", "unseen"] if args.split == "both" else [args.split]
-    results = {split: run_split(split, args.limit, args.model, args.only) for split in splits}
+    limit = None if args.max_relations == 0 else args.max_relations
+    results = {split: run_split(split, args.limit, args.model, args.only, limit) for split in splits}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
     print()
