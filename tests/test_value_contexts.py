@@ -1,4 +1,5 @@
-"""Values given to the wrong relation: the words before each predicate's values, mined from pairs, and the check."""
+"""Values given to the wrong relation or entity: the words by each predicate's values, mined from pairs; relative
+clauses."""
 
 from __future__ import annotations
 
@@ -95,3 +96,26 @@ def test_a_predicate_seen_too_rarely_is_not_judged() -> None:
     assert [m.index for m in ContextTable(mined).misplaced(text, record, where)] == [0, 1]
     mined.placed = {"award": 2, "deathPlace": 2}  # found twice each: too rare to judge
     assert ContextTable(mined).misplaced(text, record, where) == []
+
+
+@pytest.mark.parametrize(("record", "text", "said_of"), [
+    ([["200_Public_Square", "location", "Cleveland"], ["200_Public_Square", "floorCount", "45"]],
+     "200 Public Square is located in Cleveland, which has 45 floors.", "Cleveland"),
+    ([["200_Public_Square", "location", "Cleveland"], ["200_Public_Square", "floorCount", "45"]],
+     "200 Public Square, which has 45 floors, is located in Cleveland.", None),
+    ([["Cleveland", "isPartOf", "Ohio"], ["Cleveland", "governingBody", "Cleveland_City_Council"]],
+     "Cleveland, Ohio, which is governed by Cleveland City Council, is a city.", None),  # any name of the chain
+    ([["Allen_Forrest", "background", "\"solo_singer\""], ["Allen_Forrest", "genre", "Pop_music"]],
+     "Allen Forrest is a solo singer who performs Pop music.", None),  # "who": the person the class describes
+    ([["Hypermarcas", "location", "Brazil"], ["Hypermarcas", "product", "Drugs"]],
+     "Hypermarcas is located in Brazil, which produces Drugs.", "Brazil"),
+])
+def test_a_value_in_a_clause_about_another_entity_is_wrong(tmp_path: Path, record: list[list[str]], text: str,
+                                                          said_of: str | None) -> None:
+    report = engine_with(tmp_path).verify({"triples": record}, text)
+    assert report.passed is (said_of is None), report.issues
+    if said_of is not None:
+        [issue] = report.issues
+        assert issue.code == "wrong_value"
+        assert f"is written in a clause about {said_of!r} ('{said_of} which …'), but the data gives it to" \
+            in issue.message

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from hybridnlg import Fact, Issue, Segment, predicate_words, relations_in, surface_form
 
 from .aliases import EntityNames, find_alias
+from .clauses import said_of
 from .contexts import Misplaced
 from .dates import as_date, find_date
 from .entities import find_entity, initials, name_variants, plain, related_words
@@ -448,11 +449,26 @@ class FactChecker:
                                 f"{predicate_words(predicate)!r}")
             elif verdict.expressed is None:
                 state.status[f"{name}[{index}]"] = f"unchecked predicate: {verdict.why}"
-        swaps = self._swapped(state.text, triples, objects, spans) if not problems else []
-        table = self.predicates.contexts
-        misplaced = table.misplaced(state.text, triples, where) if table and not problems else []
+        wrong = not problems and self._wrong_values(state, name, triples, objects, spans, where)
         for span in spans:
             state.consumed.append(span)
+        if not problems:
+            if not wrong:
+                state.express(name)
+            return
+        state.status[name] = "missing"
+        for problem in problems:
+            state.issues.append(Issue("missing_fact", f"{problem}", fact=name, span=None, category="fact"))
+
+    def _wrong_values(self, state: _State, name: str, triples: list[tuple[Any, Any, Any]], objects: dict[int, Span],
+                      spans: list[Span], where: dict[str, Span]) -> bool:
+        """Values written by the wrong relation (every end written, every predicate said): swapped between two
+        predicates' words, by words that say another relation (the value contexts), or in a clause about another
+        entity. Reports them; True when there was one."""
+        swaps = self._swapped(state.text, triples, objects, spans)
+        table = self.predicates.contexts
+        misplaced = table.misplaced(state.text, triples, where) if table else []
+        said_of_other = said_of(state.text, triples, where)
         for i, j in swaps:
             (_, p_i, o_i), (_, p_j, o_j) = triples[i], triples[j]
             message = (f"{name}[{i}] and {name}[{j}]: {surface_form(o_i)!r} is written by what says "
@@ -460,13 +476,12 @@ class FactChecker:
                        f"the values look swapped")
             state.wrong(name, message, objects[i])
         self._misplaced(state, name, triples, objects, misplaced)
-        if not problems:
-            if not swaps and not misplaced:
-                state.express(name)
-            return
-        state.status[name] = "missing"
-        for problem in problems:
-            state.issues.append(Issue("missing_fact", f"{problem}", fact=name, span=None, category="fact"))
+        for index, head, pronoun in said_of_other:
+            subject, predicate, obj = triples[index]
+            state.wrong(name, f"{name}[{index}]: {surface_form(obj)!r} ({predicate_words(predicate)}) is written in a "
+                              f"clause about {head!r} ('{head} {pronoun} …'), but the data gives it to "
+                              f"{surface_form(subject)!r}", objects.get(index))
+        return bool(swaps or misplaced or said_of_other)
 
     @staticmethod
     def _misplaced(state: _State, name: str, triples: list[tuple[Any, Any, Any]], objects: dict[int, Span],
