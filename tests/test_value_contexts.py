@@ -119,3 +119,13 @@ def test_a_value_in_a_clause_about_another_entity_is_wrong(tmp_path: Path, recor
         assert issue.code == "wrong_value"
         assert f"is written in a clause about {said_of!r} ('{said_of} which …'), but the data gives it to" \
             in issue.message
+
+
+def test_a_value_written_where_subjects_stand_is_wrong_unless_it_is_a_subject(tmp_path: Path) -> None:
+    engine = engine_with(tmp_path)
+    record = {"triples": [["Eva_Falk", "deathPlace", "Narvik"], ["Eva_Falk", "birthPlace", "Tromso"]]}
+    report = engine.verify(record, "Narvik was born in Tromso, where Eva Falk died.")
+    assert not report.passed
+    assert any("'Narvik' (death place) is followed by 'was born in', which in the training texts comes after a "
+               "relation's subject, almost never after a 'death place'" in i.message for i in report.issues)
+    assert engine.verify(record, "Eva Falk was born in Tromso and died in Narvik.").passed

@@ -157,6 +157,23 @@ def _table(counts: Counts) -> dict[str, ContextCounts]:
     return table
 
 
+def _inside_longer_name(text: str, span: Span, written: str, where: Mapping[str, Span]) -> bool:
+    """Whether `span` lies inside a place where the text writes a longer end of the record, or inside another end's
+    own span."""
+    for end, other in where.items():
+        if end == written:
+            continue
+        if other[0] <= span[0] and span[1] <= other[1]:
+            return True
+        if written.lower() in end.lower():
+            taken: list[Span] = []
+            while len(taken) < 5 and (found := find_entity(text, end, taken)) is not None:
+                if found[0] <= span[0] and span[1] <= found[1]:
+                    return True
+                taken.append(found)
+    return False
+
+
 @dataclass(frozen=True)
 class Misplaced:
     """Relation `index`'s object stands by `words` (on `side`), which say `says`: the predicate of relation `rival`
@@ -179,8 +196,9 @@ class ContextTable:
                   where: Mapping[str, Span]) -> list[Misplaced]:
         """Relations whose object stands by words seen almost never by its own predicate's values (nor, where it is
         also a subject, by subjects), but mostly by another relation's of the same record, or nearly always by those
-        of one predicate the record does not have. `where`: the span of each end (by its written form) in the text.
-        Predicates seen too rarely are not judged."""
+        of one predicate the record does not have (or, for an object that is no subject here, by subjects).
+        `where`: the span of each end (by its written form) in the text. Predicates seen too rarely are not judged,
+        nor an object written inside a longer name of the record."""
         roles: dict[str, set[str]] = defaultdict(set)
         for subject, predicate, obj in triples:
             roles[surface_form(obj)].add(str(predicate))
@@ -191,6 +209,8 @@ class ContextTable:
             if (span := where.get(written)) is None or self.mined.placed.get(str(predicate), 0) < MIN_PLACED:
                 continue
             others = [other for end, other in where.items() if end != written]
+            if _inside_longer_name(text, span, written, where):
+                continue  # 'Indiana' in 'Anderson, Indiana': the words by it are that name's
             own_words = stems(predicate_words(predicate))
             for side in ("before", "after"):
                 contexts = words_by(text, span, others, side)
@@ -216,8 +236,10 @@ class ContextTable:
         if share >= self.dominant and own <= self.own_at_most:
             return Misplaced(index, side, words, str(triples[rival][1]), rival)
         top, top_count = max(of.items(), key=lambda item: item[1], default=(SUBJECT, 0.0))
-        if (top != SUBJECT and top not in {str(p) for _, p, _ in triples} and total >= FOREIGN_COUNT
-                and top_count / total >= FOREIGN_SHARE and own <= FOREIGN_OWN):
+        # a subject's words count against a value only when it is no subject here ('Mauricio Macri is from Argentina'
+        # for Argentina's leader)
+        foreign = top not in {str(p) for _, p, _ in triples} and (top != SUBJECT or SUBJECT not in roles[written])
+        if foreign and total >= FOREIGN_COUNT and top_count / total >= FOREIGN_SHARE and own <= FOREIGN_OWN:
             return Misplaced(index, side, words, top, None)
         return None
 

@@ -15,7 +15,7 @@ from hybridnlg import Fact, Issue, Segment, predicate_words, relations_in, surfa
 
 from .aliases import EntityNames, find_alias
 from .clauses import said_of
-from .contexts import Misplaced
+from .contexts import SUBJECT, Misplaced
 from .dates import as_date, find_date
 from .entities import find_entity, initials, name_variants, plain, related_words
 from .fluency import DANGLING, VERB_WORDS
@@ -490,10 +490,10 @@ class FactChecker:
             _, predicate, obj = triples[wrong.index]
             other = "" if wrong.rival is None else f" (here {surface_form(triples[wrong.rival][2])!r})"
             by, near = ("follows", "before") if wrong.side == "before" else ("is followed by", "after")
+            says = "a relation's subject" if wrong.says == SUBJECT else f"a {predicate_words(wrong.says)!r}"
             message = (f"{name}[{wrong.index}]: {surface_form(obj)!r} ({predicate_words(predicate)}) {by} "
-                       f"{wrong.words!r}, which in the training texts comes {near} a {predicate_words(wrong.says)!r}"
-                       f"{other}, almost never {near} a {predicate_words(predicate)!r}: the value looks given to "
-                       f"the wrong relation")
+                       f"{wrong.words!r}, which in the training texts comes {near} {says}{other}, almost never "
+                       f"{near} a {predicate_words(predicate)!r}: the value looks given to the wrong relation")
             state.wrong(name, message, objects.get(wrong.index))
 
     def _said_by(self, state: _State, predicate: str, ends: dict[str, Span | None],
