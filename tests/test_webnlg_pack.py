@@ -123,9 +123,9 @@ def test_a_predicate_the_shipped_model_never_saw_is_left_to_the_template() -> No
 def test_values_swapped_between_relations_are_wrong(text: str, passed: bool) -> None:
     report = spacy_only().verify(RECORD, text)
     assert report.passed is passed
-    if not passed:
-        [issue] = report.issues
-        assert issue.code == "wrong_value" and "the values look swapped" in issue.message
+    if not passed:  # the value contexts may say so too ('Aarhus, Denmark' after 'runway length of')
+        assert {i.code for i in report.issues} == {"wrong_value"}
+        assert any("the values look swapped" in i.message for i in report.issues)
         assert report.facts["triples"].status == "wrong"
 
 
