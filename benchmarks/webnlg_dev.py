@@ -1,7 +1,10 @@
 """Template only vs GPT-2 unvalidated vs hybrid `auto` on WebNLG 3.0 dev, on seen and on held-out categories.
 
     python benchmarks/webnlg_dev.py [--limit N] [--split seen|unseen|both] [--model DIR] [--max-relations N]
-                                    [--only LABEL] [--out FILE.json]
+                                    [--only LABEL] [--out FILE.json] [--texts FILE.jsonl]
+
+`--texts` writes every text with its run, split, record and realizers, one JSON object a line: what a hand check of
+the texts a hybrid accepts reads (README, "WebNLG").
 
 Records are WebNLG entries as the pack takes them (`{"triples": [{subject, predicate, object}, ...]}`, raw DBpedia
 strings), with all of an entry's texts as references. `seen`: dev entries of the categories webnlg-small was trained
@@ -98,8 +101,8 @@ def coverage(records: list[dict[str, Any]], texts: list[str]) -> tuple[int, int]
 
 
 def run_split(split: str, limit: int | None, model: str | None, only: str | None = None,
-              max_relations: int | None = -1) -> dict[str, Any]:
-    """`max_relations`: -1 keeps the pack's, None lifts the limit."""
+              max_relations: int | None = -1, texts_out: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """`max_relations`: -1 keeps the pack's, None lifts the limit; `texts_out` collects every text."""
     pairs = entries(split, limit)
     records = [data for data, _ in pairs]
     references = [refs for _, refs in pairs]
@@ -121,6 +124,10 @@ def run_split(split: str, limit: int | None, model: str | None, only: str | None
         elapsed = time.perf_counter() - started
         metrics = summarize(outputs, references, elapsed)
         texts = [getattr(o, "plain_text", "") for o in outputs]
+        if texts_out is not None:
+            texts_out += [{"split": split, "run": label, "record": record, "text": text,
+                           "realizers": [s.realizer for s in getattr(output, "segments", [])]}
+                          for record, text, output in zip(records, texts, outputs, strict=True)]
         found, total = coverage(records, texts)
         metrics.update(coverage=round(found / total, 4), records_per_s=round(len(records) / elapsed, 2))
         results[label] = metrics
@@ -140,12 +147,17 @@ def main() -> None:
     parser.add_argument("--max-relations", type=int, default=-1,
                         help="Override the pack's realizers.gpt2.max_relations (0: no limit).")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "webnlg_dev.json")
+    parser.add_argument("--texts", type=Path, default=None, help="Write every text (JSONL) for a hand check.")
     args = parser.parse_args()
     if not DEV.is_file():
         sys.exit(f"no WebNLG dev data at {DEV}")
     splits = ["seen", "unseen"] if args.split == "both" else [args.split]
     limit = None if args.max_relations == 0 else args.max_relations
-    results = {split: run_split(split, args.limit, args.model, args.only, limit) for split in splits}
+    texts: list[dict[str, Any]] | None = [] if args.texts else None
+    results = {split: run_split(split, args.limit, args.model, args.only, limit, texts) for split in splits}
+    if args.texts and texts is not None:
+        args.texts.parent.mkdir(parents=True, exist_ok=True)
+        args.texts.write_text("".join(json.dumps(t, ensure_ascii=False) + "\n" for t in texts), encoding="utf-8")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2))
     print()
