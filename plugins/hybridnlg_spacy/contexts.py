@@ -1,13 +1,14 @@
-"""Which relation the words before a value say, mined from data/text pairs (part of `hybridnlg lexicon mine`).
+"""Which relation the words by a value say, mined from data/text pairs (part of `hybridnlg lexicon mine`).
 
 A text can write every subject and object of a record and every predicate's words, and still give a value to the
 wrong predicate: "Aaron S. Daggett was born in Maine and died in Purple Heart. … was awarded the West Roxbury". The
-words right before a value tell which relation it belongs to: in WebNLG's training texts, what follows "died in" is
-a death place (or the subject of another relation), never an award. Mining counts, for every value a training text
-writes, the last one to three words before it (within its sentence, after any other value), by the predicates the
-value is the object of (or `@subject`). A text then misplaces a value when the words before it were seen mostly
-before another relation of the same record and almost never before its own: the check needs no hand-written rule,
-and a predicate seen too rarely in training is not judged.
+words right by a value tell which relation it belongs to: in WebNLG's training texts, what follows "died in" is a
+death place (or the subject of another relation), never an award. Mining counts, for every value a training text
+writes, the one to three words right before and right after it (within its clause, short of any other value), by the
+predicates the value is the object of (or `@subject`), names apart from numbers and dates. A text misplaces a value
+when the words by it were seen mostly by another relation's values of the same record, or nearly always by one
+predicate the record lacks (or by subjects, for a value that is no subject here), and almost never by its own. No
+rule is written by hand, and a predicate seen too rarely in training is not judged.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ MAX_WORDS = 3
 MIN_COUNT = 8  # a context seen fewer times says nothing
 MIN_PLACED = 3  # a predicate whose values were found fewer times is not judged
 KEEP_SHARE = 0.02  # smaller shares of a context are not stored (they read as none)
+# words mostly (RIVAL_SHARE) by another relation's values of the record, almost never (OWN_AT_MOST) by the value's own
+RIVAL_SHARE = 0.5
+OWN_AT_MOST = 0.05
 # words nearly always (FOREIGN_SHARE) by one predicate's values, seen often (FOREIGN_COUNT), and next to never
 # (FOREIGN_OWN) by the value's own: they say that predicate even when the record does not have it
 FOREIGN_SHARE = 0.8
@@ -123,13 +127,8 @@ def mine_contexts(pairs: Iterable[tuple[list[Any], str]], reader: NumberReader |
         (side, kind): defaultdict(lambda: defaultdict(float)) for side in ("before", "after") for kind in (False, True)}
     placed: dict[str, int] = defaultdict(int)
     for triples, text in pairs:
-        roles: dict[str, set[str]] = defaultdict(set)
-        kinds: dict[str, bool] = {}
-        for subject, predicate, obj in triples:
-            roles[surface_form(obj)].add(str(predicate))
-            roles[surface_form(subject)].add(SUBJECT)
-            kinds[surface_form(obj)] = literal(obj)
-            kinds.setdefault(surface_form(subject), literal(subject))
+        roles = _roles(triples)
+        kinds = {surface_form(end): literal(end) for s, _, o in triples for end in (s, o)}
         found = _occurrences(text, list(roles), reader)
         spans = [span for spans in found.values() for span in spans]
         for end, end_spans in found.items():
@@ -145,6 +144,15 @@ def mine_contexts(pairs: Iterable[tuple[list[Any], str]], reader: NumberReader |
         placed=dict(sorted((p, n) for p, n in placed.items() if p != SUBJECT)),
         before=ContextTables(names=_table(counts["before", False]), literals=_table(counts["before", True])),
         after=ContextTables(names=_table(counts["after", False]), literals=_table(counts["after", True])))
+
+
+def _roles(triples: Iterable[tuple[Any, Any, Any]]) -> dict[str, set[str]]:
+    """Each end's roles (by its written form): the predicates it is the object of, and `@subject`."""
+    roles: dict[str, set[str]] = defaultdict(set)
+    for subject, predicate, obj in triples:
+        roles[surface_form(obj)].add(str(predicate))
+        roles[surface_form(subject)].add(SUBJECT)
+    return roles
 
 
 def _table(counts: Counts) -> dict[str, ContextCounts]:
@@ -187,10 +195,8 @@ class Misplaced:
 
 
 class ContextTable:
-    def __init__(self, mined: ValueContexts, dominant: float = 0.5, own_at_most: float = 0.05) -> None:
+    def __init__(self, mined: ValueContexts) -> None:
         self.mined = mined
-        self.dominant = dominant
-        self.own_at_most = own_at_most
 
     def misplaced(self, text: str, triples: Sequence[tuple[Any, Any, Any]],
                   where: Mapping[str, Span]) -> list[Misplaced]:
@@ -199,10 +205,7 @@ class ContextTable:
         of one predicate the record does not have (or, for an object that is no subject here, by subjects).
         `where`: the span of each end (by its written form) in the text. Predicates seen too rarely are not judged,
         nor an object written inside a longer name of the record."""
-        roles: dict[str, set[str]] = defaultdict(set)
-        for subject, predicate, obj in triples:
-            roles[surface_form(obj)].add(str(predicate))
-            roles[surface_form(subject)].add(SUBJECT)
+        roles = _roles(triples)
         found = []
         for index, (_, predicate, obj) in enumerate(triples):
             written = surface_form(obj)
@@ -233,7 +236,7 @@ class ContextTable:
         rivals = [(of.get(str(p), 0.0) / total, j) for j, (_, p, o) in enumerate(triples)
                   if str(p) not in roles[written] and surface_form(o) != written]
         share, rival = max(rivals, default=(0.0, -1))
-        if share >= self.dominant and own <= self.own_at_most:
+        if share >= RIVAL_SHARE and own <= OWN_AT_MOST:
             return Misplaced(index, side, words, str(triples[rival][1]), rival)
         top, top_count = max(of.items(), key=lambda item: item[1], default=(SUBJECT, 0.0))
         # a subject's words count against a value only when it is no subject here ('Mauricio Macri is from Argentina'
