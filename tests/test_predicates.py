@@ -63,6 +63,7 @@ def test_lexicon_mine_command_writes_a_file_with_the_datas_licence(tmp_path: Pat
     assert document["licence"] == "cc-by-sa-4.0" and "written for a test" in document["credit"][0]
     assert set(document["predicates"]) == {"cityServed", "birthPlace", "region"}
     assert document["value_contexts"]["before"]["names"]["was born in"]["of"] == {"birthPlace": 8.0}
+    assert document["common_values"] == {}  # the test's values are all names
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"texts": ["x"]}\n')
     result = CliRunner().invoke(lexicon_group, ["mine", str(bad), "--out", str(out)])

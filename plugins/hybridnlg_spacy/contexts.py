@@ -41,6 +41,8 @@ OWN_AT_MOST = 0.05
 FOREIGN_SHARE = 0.8
 FOREIGN_COUNT = 20
 FOREIGN_OWN = 0.01
+# words by a value that stood this often by one predicate's values say that predicate
+SAYS_SHARE = 0.5
 _WORD = re.compile(r"[a-z]+")
 _BOUNDARY = re.compile(r"[.!?;:,]\s|\(|\)")
 # after a value, a conjunction starts the next clause: what follows is another relation's ('was awarded the
@@ -224,6 +226,20 @@ class ContextTable:
                     found.append(wrong)
                     break
         return found
+
+    def say(self, text: str, triple: tuple[Any, Any, Any], where: Mapping[str, Span]) -> str | None:
+        """The words by the object that, in the training texts, stood mostly (SAYS_SHARE) by this predicate's values:
+        they say the predicate even where none of its cue words is in the text ('the prime minister is David
+        Cameron' for a leader). None when there are none."""
+        written = surface_form(triple[2])
+        if (span := where.get(written)) is None or self.mined.placed.get(str(triple[1]), 0) < MIN_PLACED:
+            return None
+        others = [other for end, other in where.items() if end != written]
+        for side in ("before", "after"):
+            counts = self._counts(side, words_by(text, span, others, side), literal(triple[2]))
+            if counts is not None and counts[1].get(str(triple[1]), 0.0) / counts[2] >= SAYS_SHARE:
+                return counts[0]
+        return None
 
     def _judge(self, index: int, triples: Sequence[tuple[Any, Any, Any]], roles: dict[str, set[str]], side: Side,
                contexts: list[str], is_literal: bool) -> Misplaced | None:

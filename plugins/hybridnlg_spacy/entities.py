@@ -109,21 +109,26 @@ def _words(word: str) -> str:
     return r"[\s\-‐–]?".join(_word(part) for part in _DIGIT_LETTER.split(word) if part)
 
 
-def _joint(before: str, word: str) -> str:
+def _joint(before: str, word: str, hyphen: bool) -> str:
     """What may stand between two words of a name: a space or a hyphen, or nothing where digits meet letters, after
-    an abbreviation's full stop ("A.C.Cesena") or around an ampersand."""
+    an abbreviation's full stop ("A.C.Cesena"), around an ampersand, or where the name has a hyphen ("E-book":
+    ebook)."""
     digit_letter = before[-1].isdigit() != word[0].isdigit() and before[-1].isalnum() and word[0].isalnum()
-    if digit_letter or before.endswith(".") or before in ("&", "+") or word in ("&", "+"):
+    if digit_letter or hyphen or before.endswith(".") or before in ("&", "+") or word in ("&", "+"):
         return r"[\s\-‐–]*"
     return r",?[\s\-‐–]+"  # a comma may come in a list-like name: Lippincott, Williams & Wilkins
 
 
 @lru_cache(maxsize=4096)
 def _pattern(name: str) -> re.Pattern[str] | None:
-    words = [w for w in _SEPARATORS.split(fold(name).replace("’", "'").strip()) if w]
+    parts = _SEPARATORS.split(fold(name).replace("’", "'").strip())
+    seps = _SEPARATORS.findall(fold(name).replace("’", "'").strip())
+    words = [w for w in parts if w]
     if not words:
         return None
-    head = "".join(_words(word) + _joint(word, after) for word, after in zip(words, words[1:], strict=False))
+    hyphens = [not sep.isspace() for sep, before in zip(seps, parts, strict=False) if before]
+    head = "".join(_words(word) + _joint(word, after, hyphen)
+                   for word, after, hyphen in zip(words, words[1:], hyphens + [False] * len(words), strict=False))
     last = _words(words[-1]) + r"(?:e?s)?"  # the plural
     if forms := derived_forms(words[-1]):  # or a derived word: Electric guitar, electric guitarist
         last = "(?:" + "|".join(map(re.escape, sorted(forms, key=len, reverse=True))) + f"|{last})"
@@ -143,4 +148,47 @@ def find_entity(text: str, name: str, avoid: list[Span]) -> Span | None:
             span = match.span()
             if not any(a < span[1] and span[0] < b for a, b in avoid):
                 return span
+    return None
+
+
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+_BREAK = re.compile(r"[.!?;:,()\[\]\"]")  # a name's words are not scattered over clauses or quotes
+_SPARE = 3  # words a text may put between a name's words ("grounds of Asilomar Conference", "executive type car")
+
+
+def _same_word(name_word: str, word: str) -> bool:
+    return (word == name_word or word in (name_word + "s", name_word + "es", name_word + "ly")
+            or related_words(name_word, word))
+
+
+def find_scattered(text: str, name: str, avoid: list[Span]) -> Span | None:
+    """A name of two or more content words written with its words rearranged or apart, within one clause and at
+    most `_SPARE` other words ("the grounds of Asilomar Conference" for Asilomar Conference Grounds, "the School of
+    Business and Social Sciences at Aarhus University" for "... at the Aarhus University")."""
+    bare = _DISAMBIGUATOR.sub("", name).strip()
+    wanted = [w.lower() for w in _TOKEN.findall(fold(bare)) if w.lower() not in _MINOR]
+    if len(wanted) < 2:
+        return None
+    folded = fold(text)
+    tokens = [(m.group().lower(), m.span()) for m in _TOKEN.finditer(folded)]
+    width = len(wanted) + _SPARE
+    for start, (word, _) in enumerate(tokens):
+        if not any(_same_word(w, word) for w in wanted):
+            continue
+        left = list(wanted)
+        end = start
+        for index in range(start, min(start + width, len(tokens))):
+            if index > start and _BREAK.search(folded[tokens[index - 1][1][1]:tokens[index][1][0]]):
+                break
+            match = next((w for w in left if _same_word(w, tokens[index][0])), None)
+            if match is not None:
+                left.remove(match)
+                end = index
+                if not left:
+                    break
+        if left:
+            continue
+        span = (tokens[start][1][0], tokens[end][1][1])
+        if not any(a < span[1] and span[0] < b for a, b in avoid):
+            return span
     return None

@@ -16,6 +16,12 @@ from .numbers import NumberMention, NumberReader, agrees
 
 # a number with at most a few words of unit ("52.0 minutes", "0.0999 kilometre per seconds"): the number is the fact
 _NUMBER_WITH_UNIT = re.compile(r"[\W\d\s]*(?:[^\W\d_]+[\W\s]*){0,4}")
+_METRES = re.compile(r"[\d.,]+\s?m")  # "210m", "5.4 m": metres as well as millions
+# lengths a text may write in another unit than the data's ("125800.0 millimetres" as 125.8 metres)
+_LENGTHS = {"mm": 0.001, "millimetre": 0.001, "millimeter": 0.001, "cm": 0.01, "centimetre": 0.01,
+            "centimeter": 0.01, "m": 1.0, "metre": 1.0, "meter": 1.0, "km": 1000.0, "kilometre": 1000.0,
+            "kilometer": 1000.0}
+_UNIT_AFTER = re.compile(r"\s?-?([^\W\d_]+)")
 
 
 def literal(value: Any) -> bool:
@@ -30,7 +36,7 @@ def states_literal(mention: NumberMention, value: float, rounding: bool) -> bool
     An attached "m" is a unit as well as millions: "210m" above sea level."""
     if agrees(mention, value, 0.0, rounding):
         return True
-    metres = re.fullmatch(r"[\d.,]+m", mention.text) is not None
+    metres = _METRES.fullmatch(mention.text) is not None
     return metres and agrees(replace(mention, value=mention.value / 1e6, unit=mention.unit / 1e6), value, 0.0, rounding)
 
 
@@ -43,5 +49,33 @@ def find_literal(text: str, end: str, mentions: Sequence[NumberMention], reader:
         return True, find_date(text, day, locales, need_year=True)
     wanted = reader.read(end)
     if len(wanted) == 1 and _NUMBER_WITH_UNIT.fullmatch(end):
-        return True, next((m.span for m in mentions if states_literal(m, wanted[0].value, rounding)), None)
+        readings = _readings(end, wanted[0])
+        return True, next((m.span for m in mentions for value, unit in readings
+                           if states_literal(m, value, rounding) and unit in (None, _unit(text, m))), None)
     return False, None
+
+
+def _unit(text: str, mention: NumberMention) -> float | None:
+    """The length unit written right after a number of the text, or attached to it ("125.8m"), as metres."""
+    if _METRES.fullmatch(mention.text):
+        return 1.0
+    after = _UNIT_AFTER.match(text, mention.span[1])
+    return _length(after.group(1)) if after else None
+
+
+def _length(word: str) -> float | None:
+    word = word.lower()
+    return _LENGTHS.get(word[:-1] if word.endswith("s") and len(word) > 3 else word)
+
+
+def _readings(end: str, number: NumberMention) -> list[tuple[float, float | None]]:
+    """The values a number of the data may be written as, with the unit that must follow it (None: any): itself;
+    for "42 m", 42 (metres, not millions); for a length, the same length in another unit ("125800.0 millimetres"
+    as 125.8 metres or 12580 centimetres)."""
+    value, unit = number.value, _unit(end, number)
+    if _METRES.fullmatch(number.text):
+        value = value / 1e6
+    readings: list[tuple[float, float | None]] = [(number.value, None), (value, None)]
+    if unit is not None:
+        readings += [(value * unit / other, other) for other in set(_LENGTHS.values()) if other != unit]
+    return readings

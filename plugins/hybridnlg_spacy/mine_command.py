@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from hybridnlg import data_licence
 
 from .aliases import AliasFile, mine_aliases, mine_class_words
+from .common_values import mine_common_values
 from .contexts import ValueContexts, mine_contexts
 from .phrases import mine_phrases
 from .predicates import PredicateEntry, PredicateFile, mine, read_relation_pairs
@@ -28,6 +29,7 @@ def lexicon_group() -> None:
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
+Mined = tuple[dict[str, PredicateEntry], ValueContexts, dict[str, list[str]]]
 
 
 def _pairs_command(name: str, out_help: str) -> Callable[[F], F]:
@@ -63,19 +65,21 @@ def _write_yaml(out: Path, document: BaseModel) -> None:
               help="Predicates seen in fewer texts get no entry (they stay unchecked).")
 def mine_command(pairs: Path, out: Path, hold_out: str, min_texts: int) -> None:
     """Mine the words that say each relation predicate from PAIRS (WebNLG JSONL as it is, or JSONL {data, text}
-    whose data holds [subject, predicate, object] lists), and the words written before each predicate's values."""
-    def both(read: Iterator[tuple[list[Any], str]]) -> tuple[dict[str, PredicateEntry], ValueContexts]:
+    whose data holds [subject, predicate, object] lists), the words written by each predicate's values, and the
+    values texts write in lower case."""
+    def all_three(read: Iterator[tuple[list[Any], str]]) -> Mined:
         rows = list(read)
-        return mine(rows, min_texts), mine_contexts(rows)
+        return mine(rows, min_texts), mine_contexts(rows), mine_common_values(rows)
 
-    (entries, contexts), source = _mine(pairs, hold_out, both)
+    (entries, contexts, common), source = _mine(pairs, hold_out, all_three)
     licence, credit = data_licence(pairs)
     _write_yaml(out, PredicateFile(source=f"mined by `hybridnlg lexicon mine` from {source}", licence=licence,
-                                   credit=credit, predicates=entries, value_contexts=contexts))
+                                   credit=credit, predicates=entries, value_contexts=contexts, common_values=common))
     checked = sum(1 for e in entries.values() if e.coverage >= 0.9)
     click.echo(f"{len(entries)} predicates ({checked} with cues covering at least 90% of their texts), "
                f"{len(contexts.before.names) + len(contexts.before.literals)} contexts before values and "
-               f"{len(contexts.after.names) + len(contexts.after.literals)} after -> {out}")
+               f"{len(contexts.after.names) + len(contexts.after.literals)} after, {len(common)} values written "
+               f"in lower case -> {out}")
 
 
 @_pairs_command("phrases", "Jinja file to write; a template takes the table with "

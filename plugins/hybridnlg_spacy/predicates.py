@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hybridnlg import ConfigError, Context, predicate_words, read_yaml, relation_triples, surface_form
 
+from .common_values import CommonValues
 from .contexts import ContextTable, ValueContexts
 from .entities import fold
 from .stems import WORD, stem, stems
@@ -45,6 +46,9 @@ class PredicateFile(BaseModel):
     value_contexts: ValueContexts | None = Field(None, description="The words before each predicate's values "
                                                                    "(contexts.py): finds values given to the wrong "
                                                                    "relation.")
+    common_values: dict[str, list[str]] = Field(default_factory=dict, description="Values the training texts write "
+                                                "in lower case, with their predicates (common_values.py): finds "
+                                                "added facts that are no names.")
 
 
 @dataclass(frozen=True)
@@ -57,10 +61,11 @@ class PredicateVerdict:
 
 class PredicateLexicon:
     def __init__(self, entries: dict[str, PredicateEntry], min_coverage: float,
-                 contexts: ContextTable | None = None) -> None:
+                 contexts: ContextTable | None = None, common: CommonValues | None = None) -> None:
         self.entries = entries
         self.min_coverage = min_coverage
         self.contexts = contexts
+        self.common = common
         self.cue_stems = {name: {stem(word) for cue in e.cues for word in cue.split()} for name, e in entries.items()}
 
     def judge(self, predicate: str, text_stems: set[str]) -> PredicateVerdict:
@@ -96,6 +101,7 @@ def load_predicates(names: Iterable[str], context: Context, min_coverage: float)
     """Predicate files (YAML or JSON, as `hybridnlg lexicon mine` writes them), resolved inside the config's folder."""
     entries: dict[str, PredicateEntry] = {}
     contexts = ValueContexts()
+    common: dict[str, list[str]] = {}
     for name in names:
         path = context.resolve(name, "predicate lexicon")
         try:
@@ -106,7 +112,9 @@ def load_predicates(names: Iterable[str], context: Context, min_coverage: float)
         entries.update(document.predicates)
         if document.value_contexts is not None:  # a later file's tables add to an earlier one's
             contexts.update(document.value_contexts)
-    return PredicateLexicon(entries, min_coverage, ContextTable(contexts) if contexts.placed else None)
+        common.update(document.common_values)
+    return PredicateLexicon(entries, min_coverage, ContextTable(contexts) if contexts.placed else None,
+                            CommonValues(common) if common else None)
 
 
 # Mining -----------------------------------------------------------------------------------------------------------
