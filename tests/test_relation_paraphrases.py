@@ -125,3 +125,15 @@ def test_a_hyphen_of_a_name_may_be_left_out(tmp_path: Path) -> None:
     assert engine.verify(record, "Ram Rebellion is published as an e-book.").passed
     assert not engine.verify({"triples": [["Ram_Rebellion", "mediaType", "Audio book"]]},
                              "Ram Rebellion is published as an audiobook.").passed  # a space is not a hyphen
+
+
+@pytest.mark.parametrize(("value", "text", "passed"), [
+    ("1987-02-27", "Asilomar was listed on the 27th of February in 1987.", True),
+    ("2003-09-27", "The Ariane 5 last flew on Sept. 27, 2003.", True),
+    ("2003-09-27", "The Ariane 5 last flew on Sept 27, 2003.", True),
+    ("2003-09-27", "The Ariane 5 last flew on Sept 27 in 2004.", False),  # "in" before a year, but the wrong one
+])
+def test_dates_in_more_of_the_ways_people_write_them(tmp_path: Path, value: str, text: str, passed: bool) -> None:
+    subject = "Asilomar" if text.startswith("Asilomar") else "Ariane_5"
+    report = engine_with(tmp_path).verify({"triples": [[subject, "date", value]]}, text)
+    assert report.passed is passed, report.issues

@@ -36,7 +36,7 @@ GOOD_E2E = (
 @pytest.fixture(scope="module", params=["auto", "blank"])
 def validator(request: pytest.FixtureRequest) -> SpacyValidator:
     v = SpacyValidator(SpacyValidator.Config(model=request.param, lexicon_files=[str(E2E_LEXICON)]), None)
-    v.load()
+    v.ensure_loaded()
     return v
 
 

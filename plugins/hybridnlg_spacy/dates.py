@@ -49,7 +49,8 @@ def date_forms(day: dt.date, locales: Iterable[str]) -> list[str]:
                   f"{day.month}{sep}{day.day}{sep}{day.year}", f"{day.day}{sep}{day.month}{sep}{day.year}"}
     month, abbr = f"{day:%B}", f"{day:%b}"
     nth = _ordinal(day.day)
-    for m in (month, abbr, f"{abbr}."):
+    # "Sept." is as common as "Sep." for September
+    for m in (month, abbr, f"{abbr}.", *(("Sept", "Sept.") if day.month == 9 else ())):
         forms |= {f"{m} {day:%d}, {day.year}", f"{m} {day:%d} {day.year}", f"{day:%d} {m} {day.year}"}  # January 01
         forms |= {f"{m} {day.day}, {day.year}", f"{m} {day.day} {day.year}", f"{day.day} {m} {day.year}",
                   f"{m} {nth}, {day.year}", f"{m} {nth} {day.year}", f"{nth} {m} {day.year}",
@@ -71,8 +72,11 @@ def find_date(text: str, day: dt.date, locales: Iterable[str], need_year: bool =
     for form in date_forms(day, locales):
         if need_year and year not in form:
             continue
-        # between the words of a form a text may put a comma or a stray full stop ("the 16th of August, 1920")
-        pattern = r"[,.]?\s+".join(map(re.escape, form.split(" ")))
+        # between the words of a form a text may put a comma or a stray full stop ("the 16th of August, 1920"), and
+        # "in" before the year ("27th of February in 1987")
+        words = form.split(" ")
+        pattern = re.escape(words[0]) + "".join(
+            (r"[,.]?\s+(?:in\s+)?" if word == year else r"[,.]?\s+") + re.escape(word) for word in words[1:])
         for m in re.finditer(r"(?<![\w/.-])" + pattern + r"(?![\w/-])", text, re.IGNORECASE):
             if year not in form and re.match(r",?\s+\d{4}(?!\d)", text[m.end():]):
                 continue
