@@ -137,3 +137,20 @@ def test_dates_in_more_of_the_ways_people_write_them(tmp_path: Path, value: str,
     subject = "Asilomar" if text.startswith("Asilomar") else "Ariane_5"
     report = engine_with(tmp_path).verify({"triples": [[subject, "date", value]]}, text)
     assert report.passed is passed, report.issues
+
+
+def test_an_ordinal_the_data_does_not_have_is_an_added_number(tmp_path: Path) -> None:
+    engine = engine_with(tmp_path)
+    record = {"triples": [["Andrews_Airport", "4thRunwaySurfaceType", "Asphalt"]]}
+    report = engine.verify(record, "Andrews Airport has a 1st runway made of Asphalt.")
+    assert not report.passed
+    assert [i.message for i in report.issues if i.code == "added_fact"] == ["the number '1st' is not in the data"]
+    assert engine.verify(record, "The 4th runway of Andrews Airport is made of Asphalt.").passed
+
+
+def test_a_unit_after_a_name_measures_nothing(tmp_path: Path) -> None:
+    engine = engine_with(tmp_path)
+    record = {"triples": [["Angola_Airport", "cityServed", "Luanda"], ["Angola_Airport", "elevation", "159"]]}
+    report = engine.verify(record, "Angola Airport is 159 metres high and serves the city of Luanda metres.")
+    assert [i.code for i in report.issues] == ["stray_unit"]
+    assert engine.verify(record, "Angola Airport is 159 metres high and serves the city of Luanda.").passed

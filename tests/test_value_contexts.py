@@ -12,7 +12,14 @@ from hybridnlg import Engine
 
 pytest.importorskip("spacy")
 
-from hybridnlg_spacy.contexts import ContextTable, mine_contexts, words_by
+from hybridnlg_spacy.contexts import (
+    ContextCounts,
+    ContextTable,
+    ContextTables,
+    ValueContexts,
+    mine_contexts,
+    words_by,
+)
 from hybridnlg_spacy.predicates import mine
 
 PEOPLE = [("Ann_Lee", "Oslo", "Bergen", "Nobel_Prize", "1950"), ("Bo_Berg", "Lund", "Malmo", "Polar_Medal", "1961"),
@@ -129,3 +136,51 @@ def test_a_value_written_where_subjects_stand_is_wrong_unless_it_is_a_subject(tm
     assert any("'Narvik' (death place) is followed by 'was born in', which in the training texts comes after a "
                "relation's subject, almost never after a 'death place'" in i.message for i in report.issues)
     assert engine.verify(record, "Eva Falk was born in Tromso and died in Narvik.").passed
+
+
+def table(before_names: dict[str, dict[str, float]], before_literals: dict[str, dict[str, float]] | None = None,
+          placed: dict[str, int] | None = None) -> ContextTable:
+    """A value-context table written out, as `lexicon mine` would count it."""
+    def counts(rows: dict[str, dict[str, float]]) -> dict[str, ContextCounts]:
+        return {words: ContextCounts(total=sum(of.values()), of=of) for words, of in rows.items()}
+    mined = ValueContexts(placed=placed or {}, before=ContextTables(names=counts(before_names),
+                                                                   literals=counts(before_literals or {})))
+    return ContextTable(mined)
+
+
+def where(text: str, *ends: str) -> dict[str, tuple[int, int]]:
+    return {end: (text.index(end), text.index(end) + len(end)) for end in ends}
+
+
+def test_words_that_stand_by_predicates_the_record_lacks_taken_together_are_wrong() -> None:
+    contexts = table({"located in": {"location": 60, "city": 30, "country": 8}},
+                     placed={"employer": 5, "designer": 5, "location": 60})
+    record = [("AMC Matador", "designer", "Richard Teague"), ("Richard Teague", "employer", "General Motors")]
+    text = "The AMC Matador was designed by Richard Teague who is located in General Motors."
+    [wrong] = contexts.misplaced(text, record, where(text, "AMC Matador", "Richard Teague", "General Motors"))
+    assert (wrong.index, wrong.words, wrong.says, wrong.rival) == (1, "located in", "location", None)
+    # no one predicate has 80% of them: only all of them together say the value is not an employer
+    mixed = table({"located in": {"location": 60, "city": 30, "employer": 8}}, placed={"employer": 5})
+    assert mixed.misplaced(text, record, where(text, "AMC Matador", "Richard Teague", "General Motors")) == []
+
+
+def test_words_seen_only_before_numbers_judge_a_name_written_after_them() -> None:
+    contexts = table({"of": {"shipBeam": 1, "length": 30, "@subject": 30}},
+                     {"ship beam of": {"shipBeam": 48}}, placed={"shipClass": 10, "length": 10})
+    record = [("A-Rosa Luna", "shipClass", "Cruise ship"), ("A-Rosa Luna", "length", "125.8")]
+    text = "The A-Rosa Luna is 125.8 metres long and has a ship beam of Cruise ship."
+    [wrong] = contexts.misplaced(text, record, where(text, "A-Rosa Luna", "125.8", "Cruise ship"))
+    assert (wrong.index, wrong.words, wrong.says) == (0, "ship beam of", "shipBeam")
+
+
+@pytest.mark.parametrize(("text", "wrong"), [
+    ("Bibbo Bibbowski was created by Jerry Ordway and Americans.", [1]),  # 'created by' is before both
+    ("Bibbo Bibbowski was created by Jerry Ordway and the Americans.", [1]),
+    ("Bibbo Bibbowski was created by Jerry Ordway and Americans are his people.", []),  # a new clause
+    ("Bibbo Bibbowski was created by Jerry Ordway, and Americans like him.", []),  # a comma: not a list
+])
+def test_a_value_joined_by_and_stands_by_the_words_before_the_first(text: str, wrong: list[int]) -> None:
+    contexts = table({"created by": {"creator": 40}}, placed={"creator": 40, "nationality": 40})
+    record = [("Bibbo Bibbowski", "creator", "Jerry Ordway"), ("Jerry Ordway", "nationality", "Americans")]
+    found = contexts.misplaced(text, record, where(text, "Bibbo Bibbowski", "Jerry Ordway", "Americans"))
+    assert [m.index for m in found] == wrong

@@ -7,7 +7,8 @@ death place (or the subject of another relation), never an award. Mining counts,
 writes, the one to three words right before and right after it (within its clause, short of any other value), by the
 predicates the value is the object of (or `@subject`), names apart from numbers and dates. A text misplaces a value
 when the words by it were seen mostly by another relation's values of the same record, or nearly always by one
-predicate the record lacks (or by subjects, for a value that is no subject here), and almost never by its own. No
+predicate the record lacks (or by subjects, for a value that is no subject here), or nearly always by predicates the
+record lacks taken together ("who are located in General Motors" for an employer), and almost never by its own. No
 rule is written by hand, and a predicate seen too rarely in training is not judged.
 """
 
@@ -41,6 +42,9 @@ OWN_AT_MOST = 0.05
 FOREIGN_SHARE = 0.8
 FOREIGN_COUNT = 20
 FOREIGN_OWN = 0.01
+# words (two or more, not a subject's) that stood by values of predicates the record lacks this often, in all, and
+# next to never (FOREIGN_OWN) by the value's own: 'who are located in General Motors' for an employer
+FAMILY_SHARE = 0.97
 # words by a value that stood this often by one predicate's values say that predicate
 SAYS_SHARE = 0.5
 _WORD = re.compile(r"[a-z]+")
@@ -102,6 +106,25 @@ def words_by(text: str, span: Span, others: Sequence[Span], side: Side) -> list[
     if words and words[0] in _NEXT_CLAUSE:
         return []
     return [" ".join(words[:n]) for n in range(1, len(words) + 1)]
+
+
+_CONJUNCTION = re.compile(r"\s+(?:and|&)\s+(?:(?:the|a|an)\s+)?", re.IGNORECASE)
+_CLAUSE_VERB = re.compile(r",?\s+(?:is|are|was|were|has|have|had)\b", re.IGNORECASE)
+
+
+def _conjunct_words(text: str, span: Span, others: Sequence[Span], side: Side) -> list[str]:
+    """The words by a value; a value joined to the value before it by "and" stands by that value's words ("created
+    by Jerry Ordway and Americans": 'created by' is before both). A comma is no such joint: "Manchester, United
+    Kingdom" qualifies a place."""
+    if side == "before":
+        previous = max((other for other in others if other[1] <= span[0]), default=None, key=lambda o: o[1])
+        following = min((o[0] for o in others if o[0] >= span[1]), default=len(text))
+        if previous is not None and previous[1] < span[0] and _CONJUNCTION.fullmatch(text[previous[1]:span[0]]) \
+                and not _CLAUSE_VERB.match(text, span[1]) and not re.fullmatch(r",\s*", text[span[1]:following]):
+            # not the subject of a new clause ("Austin and Spanish is spoken"), nor a word qualifying the name after
+            # it ("by Walt Simonson and the American, Karl Kesel")
+            return words_by(text, previous, [o for o in others if o != previous], side)
+    return words_by(text, span, others, side)
 
 
 def _occurrences(text: str, ends: list[str], reader: NumberReader) -> dict[str, list[Span]]:
@@ -218,7 +241,7 @@ class ContextTable:
                 continue  # 'Indiana' in 'Anderson, Indiana': the words by it are that name's
             own_words = stems(predicate_words(predicate))
             for side in ("before", "after"):
-                contexts = words_by(text, span, others, side)
+                contexts = _conjunct_words(text, span, others, side)
                 if own_words and contexts and len(stems(contexts[-1]) & own_words) >= min(2, len(own_words)):
                     continue  # the text names the predicate by its value ('has a building start date of 1927'; one
                     # shared word is not enough: 'a total area of 686.0' for its area of land)
@@ -236,7 +259,7 @@ class ContextTable:
             return None
         others = [other for end, other in where.items() if end != written]
         for side in ("before", "after"):
-            counts = self._counts(side, words_by(text, span, others, side), literal(triple[2]))
+            counts = self._counts(side, _conjunct_words(text, span, others, side), literal(triple[2]))
             if counts is not None and counts[1].get(str(triple[1]), 0.0) / counts[2] >= SAYS_SHARE:
                 return counts[0]
         return None
@@ -257,20 +280,26 @@ class ContextTable:
         top, top_count = max(of.items(), key=lambda item: item[1], default=(SUBJECT, 0.0))
         # a subject's words count against a value only when it is no subject here ('Mauricio Macri is from Argentina'
         # for Argentina's leader)
-        foreign = top not in {str(p) for _, p, _ in triples} and (top != SUBJECT or SUBJECT not in roles[written])
-        if foreign and total >= FOREIGN_COUNT and top_count / total >= FOREIGN_SHARE and own <= FOREIGN_OWN:
+        present = {str(p) for _, p, _ in triples} | ({SUBJECT} if SUBJECT in roles[written] else set())
+        foreign = top not in present
+        elsewhere = sum(n for label, n in of.items() if label not in present) / total
+        if foreign and total >= FOREIGN_COUNT and own <= FOREIGN_OWN and (
+                top_count / total >= FOREIGN_SHARE
+                or (elsewhere >= FAMILY_SHARE and top != SUBJECT and " " in words)):
             return Misplaced(index, side, words, top, None)
         return None
 
     def _counts(self, side: Side, contexts: list[str], is_literal: bool) -> tuple[str, dict[str, float], float] | None:
-        """The longest context seen often enough by values of the object's kind (a name, or a number or date),
-        else by any value."""
+        """The longest context seen by values of the object's kind (a name, or a number or date), or often by the
+        other kind only (words of two or more that stand by numbers, before a name); else by any value."""
         tables = self.mined.before if side == "before" else self.mined.after
         own = tables.literals if is_literal else tables.names
         other = tables.names if is_literal else tables.literals
         for words in reversed(contexts):
             if (entry := own.get(words)) is not None and entry.total > 0:
                 return words, entry.of, entry.total
+            if " " in words and (entry := other.get(words)) is not None and entry.total >= FOREIGN_COUNT:
+                return words, entry.of, entry.total  # 'has a ship beam of Cruise ship': words for numbers only
         for words in reversed(contexts):
             entries = [entry for entry in (own.get(words), other.get(words)) if entry is not None]
             of: dict[str, float] = defaultdict(float)

@@ -39,6 +39,7 @@ _NOT_NAMES = frozenset(
 ) | VERB_WORDS | DANGLING
 # Capitalised by mistake or by position, but not names: "It is Located near", "customer Rating".
 _NOT_NAME_POS = frozenset({"VERB", "AUX", "ADP", "ADV", "PRON", "DET", "CCONJ", "SCONJ", "PART", "NUM"})
+_ORDINAL = re.compile(r"(?<![\w.,])(\d+)(?:st|nd|rd|th)(?!\w)", re.IGNORECASE)
 _NEGATION_BEFORE = re.compile(r"(?:\b(?:not|never|no|non)|n't)[\s\-]+(?:(?:a|an|the|very|really)\s+)?$", re.IGNORECASE)
 
 
@@ -186,6 +187,7 @@ class FactChecker:
                 self._composite_fact(state, fact, mentions)
         if self.settings.check_added_numbers:
             self._added_numbers(state, [m for m in mentions if m.span not in used and not state.inside(m.span)])
+            self._added_ordinals(state)
         if self.settings.check_entities:
             self._entities(state, doc, statistical)
             self._added_values(state)
@@ -657,6 +659,18 @@ class FactChecker:
             if any(states_literal(mention, n, self.settings.rounding) for n in literals):
                 continue
             state.added(f"the number {mention.text!r} is not in the data", mention.span)
+
+    @staticmethod
+    def _added_ordinals(state: _State) -> None:
+        """An ordinal in digits ("a 1st runway") is a number too: one the data has nowhere, in a value or a
+        predicate's words ("4thRunwaySurfaceType"), is added. Dates the text writes for the data are spoken for."""
+        data = (state.segment.context, state.segment.fact_values())
+        strings = [str(leaf) for v in data for leaf in leaves(v)]
+        strings += [predicate_words(t[1]) for v in data[1].values() for t in relations_in(v) or []]
+        known = {int(n) for text in strings for n in re.findall(r"\d+", text)}
+        for match in _ORDINAL.finditer(state.text):
+            if int(match.group(1)) not in known and not state.inside(match.span()):
+                state.added(f"the number {match.group(0)!r} is not in the data", match.span())
 
     # entities -----------------------------------------------------------------------------------------------------
 

@@ -280,6 +280,25 @@ def run_ons(doc: Doc, statistical: bool, names: Sequence[CharSpan] = ()) -> list
     return issues
 
 
+# units of measure a number is written with; after a name they measure nothing ("serves the city of Luanda metres")
+UNITS = frozenset(
+    "metre metres meter meters kilometre kilometres kilometer kilometers millimetre millimetres millimeter "
+    "millimeters centimetre centimetres feet foot inches miles kilograms kilogram tonnes tons".split()
+)
+
+
+def stray_units(doc: Doc) -> list[Issue]:
+    """A unit of measure right after a capitalised word, with no number to measure: what a neural realizer leaves
+    when it puts a name where a number goes (none of WebNLG's 39,890 human texts has one)."""
+    issues: list[Issue] = []
+    for tok in doc[1:]:
+        prev = doc[tok.i - 1]
+        if tok.lower_ in UNITS and prev.is_alpha and prev.text[:1].isupper() and not prev.is_sent_start:
+            message = f"{tok.text!r} measures no number: {_quote(tok.sent.text)}"
+            issues.append(_fluency("stray_unit", message, span=(prev.idx, tok.idx + len(tok))))
+    return issues
+
+
 def _verb_like(tok: Token, statistical: bool) -> bool:
     if statistical and tok.pos_ in ("VERB", "AUX"):
         return True

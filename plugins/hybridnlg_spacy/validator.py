@@ -13,7 +13,17 @@ from hybridnlg import Candidate, ComponentConfig, ConfigError, Context, Issue, S
 
 from .aliases import load_aliases
 from .facts import FactChecker, FactSettings, record_spans
-from .fluency import FluencyLimits, balance, characters, leftovers, length, repetition, run_ons, sentences
+from .fluency import (
+    FluencyLimits,
+    balance,
+    characters,
+    leftovers,
+    length,
+    repetition,
+    run_ons,
+    sentences,
+    stray_units,
+)
 from .lexicon import Lexicon, LexiconData, lexicon_problems, load_lexicon_file, merge_lexicons
 from .numbers import NumberReader
 from .pipeline import AUTO_CANDIDATES, LoadedPipeline, is_installed, load_pipeline
@@ -246,6 +256,7 @@ class SpacyValidator(Validator[SpacyValidatorConfig]):
             names = record_spans(text, segment)
             issues += sentences(doc, self.pipeline.statistical, limits, names)
             issues += run_ons(doc, self.pipeline.statistical, names)
+            issues += stray_units(doc)
             issues += repetition(doc, limits, names)
         fact_issues, status = self.facts.check(text, doc, segment, self.pipeline.statistical)
         issues = [*fact_issues, *issues]  # the caller appends the pattern issues after these
