@@ -45,6 +45,7 @@ FOREIGN_OWN = 0.01
 # words (two or more, not a subject's) that stood by values of predicates the record lacks this often, in all, and
 # next to never (FOREIGN_OWN) by the value's own: 'who are located in General Motors' for an employer
 FAMILY_SHARE = 0.97
+FAMILY_TOP = 0.5  # and one of them has most: words that say something ('located in'), not any ('and has')
 # words by a value that stood this often by one predicate's values say that predicate
 SAYS_SHARE = 0.5
 _WORD = re.compile(r"[a-z]+")
@@ -285,7 +286,8 @@ class ContextTable:
         elsewhere = sum(n for label, n in of.items() if label not in present) / total
         if foreign and total >= FOREIGN_COUNT and own <= FOREIGN_OWN and (
                 top_count / total >= FOREIGN_SHARE
-                or (elsewhere >= FAMILY_SHARE and top != SUBJECT and " " in words)):
+                or (elsewhere >= FAMILY_SHARE and top_count / total >= FAMILY_TOP and top != SUBJECT
+                    and " " in words)):
             return Misplaced(index, side, words, top, None)
         return None
 

@@ -293,7 +293,8 @@ def stray_units(doc: Doc) -> list[Issue]:
     issues: list[Issue] = []
     for tok in doc[1:]:
         prev = doc[tok.i - 1]
-        if tok.lower_ in UNITS and prev.is_alpha and prev.text[:1].isupper() and not prev.is_sent_start:
+        named = prev.is_alpha and prev.text[:1].isupper() and not prev.is_sent_start
+        if named and tok.lower_ in UNITS and tok.is_lower:
             message = f"{tok.text!r} measures no number: {_quote(tok.sent.text)}"
             issues.append(_fluency("stray_unit", message, span=(prev.idx, tok.idx + len(tok))))
     return issues
