@@ -184,3 +184,29 @@ def test_a_value_joined_by_and_stands_by_the_words_before_the_first(text: str, w
     record = [("Bibbo Bibbowski", "creator", "Jerry Ordway"), ("Jerry Ordway", "nationality", "Americans")]
     found = contexts.misplaced(text, record, where(text, "Bibbo Bibbowski", "Jerry Ordway", "Americans"))
     assert [m.index for m in found] == wrong
+
+
+@pytest.mark.parametrize(("record", "text", "wrong"), [
+    ([["London", "leader", "Boris_Johnson"], ["Alfred_Garth_Jones", "deathPlace", "London"]],
+     "Alfred Garth Jones died in London. Boris Johnson is the leader of Boris Johnson.", "Boris Johnson"),
+    ([["USAF", "battle", "Operation_Enduring_Freedom"]],
+     "The USAF fought in the Operation Enduring Freedom. The Operation Enduring Freedom was part of the Operation "
+     "Enduring Freedom.", "Operation Enduring Freedom"),
+    # an entity inside a longer name of the record, or of two relations, may be written twice
+    ([["Albany,_Oregon", "isPartOf", "Oregon"], ["Albany,_Oregon", "country", "United_States"]],
+     "Albany, Oregon is part of Oregon and is in the United States.", None),
+    ([["Albany,_Georgia", "isPartOf", "United_States"], ["Albany,_Georgia", "country", "United_States"]],
+     "Albany, Georgia is part of United States and is located in United States.", None),
+    ([["Bacon_sandwich", "ingredient", "Bacon"], ["Bacon_sandwich", "alternativeName", "Bacon butty, bacon barm"]],
+     "The Bacon sandwich has Bacon in it and is also called bacon butty and bacon barm.", None),
+])
+def test_an_entity_written_twice_around_a_relation_relates_it_to_itself(
+        tmp_path: Path, record: list[list[str]], text: str, wrong: str | None) -> None:
+    report = engine_with(tmp_path).verify({"triples": record}, text)
+    itself = [i.message for i in report.issues if "relate it to itself" in i.message]
+    if wrong is None:
+        assert itself == [], report.issues
+    else:
+        [message] = itself
+        assert message.startswith(f"{wrong!r} is written twice around words that relate it to itself ('{wrong} ")
+        assert not report.passed

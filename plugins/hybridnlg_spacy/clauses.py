@@ -61,3 +61,36 @@ def _chain(text: str, before: list[tuple[Span, str]]) -> set[str]:
 
 def _nested(a: Span, b: Span | None) -> bool:
     return b is not None and (a[0] <= b[0] < a[1] or b[0] <= a[0] < b[1])
+
+
+_SELF_GAP = re.compile(r"(?:\s+[^\W\d_]+){1,5}\s+")  # one to five words, no punctuation
+
+
+def said_of_itself(text: str, ends: Sequence[str], names: Sequence[str]) -> list[tuple[str, Span]]:
+    """Entities of the record written twice, exactly and each a name of its own, with one to five words and no
+    punctuation between ("Boris Johnson is the leader of Boris Johnson", "Operation Enduring Freedom was part of the
+    Operation Enduring Freedom"): a relation of an entity to itself, which no knowledge-graph record holds. Inside a
+    longer name ("Abilene" in "Abilene Regional Airport"; `names`: all of the record's) an entity is not written on
+    its own."""
+    found: list[tuple[str, Span]] = []
+    for end in ends:
+        # inside a longer name of the record ("Oregon" in "Albany, Oregon", "Belgium" in "Philippe of Belgium")
+        longer = [span for other in names if len(other) > len(end) and end in other
+                  for span in _exactly(text, other)]
+        spans = [span for span in _exactly(text, end)
+                 if not any(a <= span[0] and span[1] <= b for a, b in longer)
+                 and not _IN_NAME_AFTER.match(text, span[1]) and not _IN_NAME_BEFORE.search(text, 0, span[0])]
+        for first, second in zip(spans, spans[1:], strict=False):
+            if _SELF_GAP.fullmatch(text, first[1], second[0]):
+                found.append((end, (first[0], second[1])))
+                break
+    return found
+
+
+def _exactly(text: str, name: str) -> list[Span]:
+    """Where the text writes `name` exactly, capitals too ("bacon" in a list of dishes is not the entity Bacon)."""
+    return [m.span() for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)]
+
+
+_IN_NAME_AFTER = re.compile(r"\s+[A-Z]")  # "Abilene Regional …"
+_IN_NAME_BEFORE = re.compile(r"(?<![\w-])(?!(?:The|A|An)\s)(?:[A-Z]\w*|\d+)\s+$")  # "… Regional Abilene", not "The …"

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from hybridnlg import Fact, Issue, Segment, predicate_words, relations_in, surface_form
 
 from .aliases import EntityNames, find_alias
-from .clauses import said_of
+from .clauses import said_of, said_of_itself
 from .contexts import SUBJECT, Misplaced
 from .dates import as_date, find_date
 from .entities import find_entity, find_scattered, initials, name_variants, plain, related_words
@@ -485,6 +485,10 @@ class FactChecker:
         table = self.predicates.contexts
         misplaced = table.misplaced(state.text, triples, where) if table else []
         said_of_other = said_of(state.text, triples, where)
+        # an entity of one relation only: one of two relations may be written by each mention ('is part of the
+        # United States and is located in the United States')
+        once = Counter(e for s, _, o in triples for e in (surface_form(s), surface_form(o)) if not literal(e))
+        itself = said_of_itself(state.text, sorted(e for e, n in once.items() if n == 1), sorted(once))
         for i, j in swaps:
             (_, p_i, o_i), (_, p_j, o_j) = triples[i], triples[j]
             message = (f"{name}[{i}] and {name}[{j}]: {surface_form(o_i)!r} is written by what says "
@@ -497,7 +501,10 @@ class FactChecker:
             state.wrong(name, f"{name}[{index}]: {surface_form(obj)!r} ({predicate_words(predicate)}) is written in a "
                               f"clause about {head!r} ('{head} {pronoun} …'), but the data gives it to "
                               f"{surface_form(subject)!r}", objects.get(index))
-        return bool(swaps or misplaced or said_of_other)
+        for end, span in itself:
+            state.wrong(name, f"{end!r} is written twice around words that relate it to itself "
+                              f"({state.text[span[0]:span[1]]!r}): no relation of the data does", span)
+        return bool(swaps or misplaced or said_of_other or itself)
 
     @staticmethod
     def _misplaced(state: _State, name: str, triples: list[tuple[Any, Any, Any]], objects: dict[int, Span],
