@@ -210,3 +210,28 @@ def test_an_entity_written_twice_around_a_relation_relates_it_to_itself(
         [message] = itself
         assert message.startswith(f"{wrong!r} is written twice around words that relate it to itself ('{wrong} ")
         assert not report.passed
+
+
+def test_words_before_the_subject_of_a_relation_give_it_to_that_subject() -> None:
+    mined = ValueContexts(subjects={"the leader of": ContextCounts(total=40, of={"leader": 38, "capital": 6})})
+    record = [("London", "leader", "Boris Johnson"), ("Alfred Jones", "deathPlace", "London")]
+    wrong = "Alfred Jones died in London. Boris Johnson is the leader of Alfred Jones."
+    ends = {"Alfred Jones": (0, 12), "London": (21, 27), "Boris Johnson": (29, 42)}
+    assert ContextTable(mined).wrong_subjects(wrong, record, ends) == [("Alfred Jones", "the leader of", "leader")]
+    right = "Alfred Jones died in London. Boris Johnson is the leader of London."
+    assert ContextTable(mined).wrong_subjects(right, record, ends) == []
+
+
+def test_mining_counts_the_words_before_subjects_by_their_predicates() -> None:
+    rows = [([["Norland", "leader", "Ola_Nord"], ["Norland", "capital", "Nordby"]],
+             "The leader of Norland is Ola Nord and its capital is Nordby.")] * 8
+    mined = mine_contexts(rows)
+    # each predicate counts in full: all 8 subjects after 'the leader of' are subjects of a leader and of a capital
+    assert mined.subjects["the leader of"] == ContextCounts(total=8, of={"capital": 8, "leader": 8})
+
+
+@pytest.mark.parametrize(("words", "telling"), [("long", True), ("and has", True), ("to", False), ("metres", False)])
+def test_one_word_tells_a_relation_only_if_it_is_a_content_word_and_no_unit(words: str, telling: bool) -> None:
+    from hybridnlg_spacy.contexts import _telling
+
+    assert _telling(words) is telling

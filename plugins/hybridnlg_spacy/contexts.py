@@ -8,7 +8,10 @@ writes, the one to three words right before and right after it (within its claus
 predicates the value is the object of (or `@subject`), names apart from numbers and dates. A text misplaces a value
 when the words by it were seen mostly by another relation's values of the same record, or nearly always by one
 predicate the record lacks (or by subjects, for a value that is no subject here), or nearly always by predicates the
-record lacks taken together ("who are located in General Motors" for an employer), and almost never by its own. No
+record lacks taken together ("who are located in General Motors" for an employer), and almost never by its own.
+Mining also counts the words right before each subject by the predicates it is the subject of: a subject of the
+record after words that nearly always precede the subject of a predicate the record gives to another subject ("Boris
+Johnson is the leader of Alfred Garth Jones", when London is the one led) is given the wrong relation too. No
 rule is written by hand, and a predicate seen too rarely in training is not judged.
 """
 
@@ -25,9 +28,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from hybridnlg import predicate_words, surface_form
 
 from .entities import Span, find_entity, fold
+from .fluency import UNITS
 from .literals import find_literal, literal
 from .numbers import NumberReader
-from .stems import stems
+from .stems import STOP_WORDS, stems
 
 SUBJECT = "@subject"
 MAX_WORDS = 3
@@ -80,9 +84,13 @@ class ValueContexts(BaseModel):
     placed: dict[str, int] = Field(default_factory=dict)
     before: ContextTables = Field(default_factory=ContextTables)
     after: ContextTables = Field(default_factory=ContextTables)
+    subjects: dict[str, ContextCounts] = Field(default_factory=dict, description="The words right before the names "
+                                               "that are relations' subjects, by those relations' predicates ('the "
+                                               "leader of' before the subject of a leader).")
 
     def update(self, other: ValueContexts) -> None:
         self.placed.update(other.placed)
+        self.subjects.update(other.subjects)
         for mine, theirs in ((self.before, other.before), (self.after, other.after)):
             mine.names.update(theirs.names)
             mine.literals.update(theirs.literals)
@@ -152,8 +160,10 @@ def mine_contexts(pairs: Iterable[tuple[list[Any], str]], reader: NumberReader |
     counts: dict[tuple[Side, bool], Counts] = {
         (side, kind): defaultdict(lambda: defaultdict(float)) for side in ("before", "after") for kind in (False, True)}
     placed: dict[str, int] = defaultdict(int)
+    subjects: Counts = defaultdict(lambda: defaultdict(float))
     for triples, text in pairs:
         roles = _roles(triples)
+        subject_of = _subject_of(triples)
         kinds = {surface_form(end): literal(end) for s, _, o in triples for end in (s, o)}
         found = _occurrences(text, list(roles), reader)
         spans = [span for spans in found.values() for span in spans]
@@ -166,10 +176,41 @@ def mine_contexts(pairs: Iterable[tuple[list[Any], str]], reader: NumberReader |
                     for context in words_by(text, span, [s for s in spans if s != span], side):
                         for label in labels:
                             counts[side, kinds[end]][context][label] += 1 / len(labels)
+                if (of := subject_of.get(end)) and not kinds[end]:
+                    # each predicate counts in full: the share is how often what follows the words is a subject of it
+                    for context in words_by(text, span, [s for s in spans if s != span], "before"):
+                        subjects[context][""] += 1
+                        for predicate in of:
+                            subjects[context][predicate] += 1
     return ValueContexts(
         placed=dict(sorted((p, n) for p, n in placed.items() if p != SUBJECT)),
         before=ContextTables(names=_table(counts["before", False]), literals=_table(counts["before", True])),
-        after=ContextTables(names=_table(counts["after", False]), literals=_table(counts["after", True])))
+        after=ContextTables(names=_table(counts["after", False]), literals=_table(counts["after", True])),
+        subjects=_subject_table(subjects))
+
+
+def _subject_table(counts: Counts) -> dict[str, ContextCounts]:
+    table: dict[str, ContextCounts] = {}
+    for context, of in sorted(counts.items()):
+        total = of.pop("")
+        if total >= MIN_COUNT:
+            kept = {label: round(n, 1) for label, n in sorted(of.items()) if n >= KEEP_SHARE * total}
+            table[context] = ContextCounts(total=total, of=kept)
+    return table
+
+
+def _telling(words: str) -> bool:
+    """Words that can say which relation a value has: two or more, or one content word that is no unit ('long',
+    not 'to' or 'metres', which a value of any length or duration takes)."""
+    return " " in words or (words not in STOP_WORDS and words not in UNITS)
+
+
+def _subject_of(triples: Iterable[tuple[Any, Any, Any]]) -> dict[str, set[str]]:
+    """The predicates each end (by its written form) is the subject of."""
+    of: dict[str, set[str]] = defaultdict(set)
+    for subject, predicate, _ in triples:
+        of[surface_form(subject)].add(str(predicate))
+    return of
 
 
 def _roles(triples: Iterable[tuple[Any, Any, Any]]) -> dict[str, set[str]]:
@@ -251,6 +292,38 @@ class ContextTable:
                     break
         return found
 
+    def wrong_subjects(self, text: str, triples: Sequence[tuple[Any, Any, Any]],
+                       where: Mapping[str, Span]) -> list[tuple[str, str, str]]:
+        """(entity, words, predicate) for a subject of the record that stands after words which, in the training
+        texts, stood nearly always before the subject of one predicate (FOREIGN_SHARE, seen FOREIGN_COUNT times),
+        where the record has that predicate for other subjects only: 'Boris Johnson is the leader of Alfred Garth
+        Jones' when London is the one led."""
+        subject_of = _subject_of(triples)
+        found = []
+        for end, of in subject_of.items():
+            if where.get(end) is None or literal(end):
+                continue
+            others = [other for name, other in where.items() if name != end]
+            spans: list[Span] = []  # every place it is written: "… died in London. X is the leader of Alfred …"
+            while len(spans) < 5 and (span := find_entity(text, end, [*spans, *others])) is not None:
+                spans.append(span)
+                if (wrong := self._subject_words(text, span, others, of, triples)) is not None:
+                    found.append((end, wrong[0], wrong[1]))
+                    break
+        return found
+
+    def _subject_words(self, text: str, span: Span, others: list[Span], of: set[str],
+                       triples: Sequence[tuple[Any, Any, Any]]) -> tuple[str, str] | None:
+        for words in reversed(words_by(text, span, others, "before")):
+            if (entry := self.mined.subjects.get(words)) is None or entry.total < FOREIGN_COUNT:
+                continue
+            top, count = max(entry.of.items(), key=lambda item: item[1])
+            if count / entry.total >= FOREIGN_SHARE and top not in of and " " in words \
+                    and any(str(p) == top for _, p, _ in triples):
+                return words, top
+            return None
+        return None
+
     def say(self, text: str, triple: tuple[Any, Any, Any], where: Mapping[str, Span]) -> str | None:
         """The words by the object that, in the training texts, stood mostly (SAYS_SHARE) by this predicate's values:
         they say the predicate even where none of its cue words is in the text ('the prime minister is David
@@ -283,12 +356,14 @@ class ContextTable:
         # for Argentina's leader)
         present = {str(p) for _, p, _ in triples} | ({SUBJECT} if SUBJECT in roles[written] else set())
         foreign = top not in present
-        elsewhere = sum(n for label, n in of.items() if label not in present) / total
-        if foreign and total >= FOREIGN_COUNT and own <= FOREIGN_OWN and (
-                top_count / total >= FOREIGN_SHARE
-                or (elsewhere >= FAMILY_SHARE and top_count / total >= FAMILY_TOP and top != SUBJECT
-                    and " " in words)):
+        if foreign and total >= FOREIGN_COUNT and top_count / total >= FOREIGN_SHARE and own <= FOREIGN_OWN:
             return Misplaced(index, side, words, top, None)
+        # taken together: words that stand by other predicates' values, one of them most, next to never by its own
+        others = sum(n for label, n in of.items() if label not in roles[written]) / total
+        if total >= FOREIGN_COUNT and own <= FOREIGN_OWN and others >= FAMILY_SHARE and top != SUBJECT \
+                and top_count / total >= FAMILY_TOP and _telling(words):
+            return Misplaced(index, side, words, top, None if foreign else next(
+                (j for j, (_, p, _) in enumerate(triples) if str(p) == top), None))
         return None
 
     def _counts(self, side: Side, contexts: list[str], is_literal: bool) -> tuple[str, dict[str, float], float] | None:

@@ -484,6 +484,7 @@ class FactChecker:
         swaps = self._swapped(state.text, triples, objects, spans)
         table = self.predicates.contexts
         misplaced = table.misplaced(state.text, triples, where) if table else []
+        subjects = table.wrong_subjects(state.text, triples, where) if table else []
         said_of_other = said_of(state.text, triples, where)
         # an entity of one relation only: one of two relations may be written by each mention ('is part of the
         # United States and is located in the United States')
@@ -504,7 +505,12 @@ class FactChecker:
         for end, span in itself:
             state.wrong(name, f"{end!r} is written twice around words that relate it to itself "
                               f"({state.text[span[0]:span[1]]!r}): no relation of the data does", span)
-        return bool(swaps or misplaced or said_of_other or itself)
+        for end, words, predicate in subjects:
+            owners = sorted({surface_form(s) for s, p, _ in triples if str(p) == predicate})
+            state.wrong(name, f"{end!r} follows {words!r}, which in the training texts comes before the subject of a "
+                              f"{predicate_words(predicate)!r}, but the data gives that to "
+                              f"{' and '.join(map(repr, owners))}", where.get(end))
+        return bool(swaps or misplaced or said_of_other or itself or subjects)
 
     @staticmethod
     def _misplaced(state: _State, name: str, triples: list[tuple[Any, Any, Any]], objects: dict[int, Span],
