@@ -624,8 +624,6 @@ class FactChecker:
                 # the words of "Felipe VI of Spain" in "Spain is led by Felipe VI" are the two ends, not one
                 if find_entity(state.text[found[0]:found[1]], other, []) is None:
                     ends[end] = found
-            if ends[end] is None and not literal(end):
-                ends[end] = find_scattered(state.text, end, avoid)
         return ends
 
     @staticmethod
