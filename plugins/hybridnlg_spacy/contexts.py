@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hybridnlg import predicate_words, surface_form
 
+from .bridges import BridgeCounter, Bridges
 from .entities import Span, find_entity, fold
 from .fluency import UNITS
 from .literals import find_literal, literal
@@ -87,10 +88,13 @@ class ValueContexts(BaseModel):
     subjects: dict[str, ContextCounts] = Field(default_factory=dict, description="The words right before the names "
                                                "that are relations' subjects, by those relations' predicates ('the "
                                                "leader of' before the subject of a leader).")
+    bridges: Bridges = Field(default_factory=Bridges, description="The words between relations' subjects and "
+                             "objects, by predicate (bridges.py): 'in' joins a city's ends.")
 
     def update(self, other: ValueContexts) -> None:
         self.placed.update(other.placed)
         self.subjects.update(other.subjects)
+        self.bridges.update(other.bridges)
         for mine, theirs in ((self.before, other.before), (self.after, other.after)):
             mine.names.update(theirs.names)
             mine.literals.update(theirs.literals)
@@ -161,11 +165,13 @@ def mine_contexts(pairs: Iterable[tuple[list[Any], str]], reader: NumberReader |
         (side, kind): defaultdict(lambda: defaultdict(float)) for side in ("before", "after") for kind in (False, True)}
     placed: dict[str, int] = defaultdict(int)
     subjects: Counts = defaultdict(lambda: defaultdict(float))
+    bridges = BridgeCounter()
     for triples, text in pairs:
         roles = _roles(triples)
         subject_of = _subject_of(triples)
         kinds = {surface_form(end): literal(end) for s, _, o in triples for end in (s, o)}
         found = _occurrences(text, list(roles), reader)
+        bridges.add(text, triples, found)
         spans = [span for spans in found.values() for span in spans]
         for end, end_spans in found.items():
             labels = sorted(roles[end])
@@ -186,7 +192,7 @@ def mine_contexts(pairs: Iterable[tuple[list[Any], str]], reader: NumberReader |
         placed=dict(sorted((p, n) for p, n in placed.items() if p != SUBJECT)),
         before=ContextTables(names=_table(counts["before", False]), literals=_table(counts["before", True])),
         after=ContextTables(names=_table(counts["after", False]), literals=_table(counts["after", True])),
-        subjects=_subject_table(subjects))
+        subjects=_subject_table(subjects), bridges=bridges.table())
 
 
 def _subject_table(counts: Counts) -> dict[str, ContextCounts]:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from hybridnlg import Fact, Issue, Segment, predicate_words, relations_in, surface_form
 
 from .aliases import EntityNames, find_alias
+from .bridges import bridged
 from .clauses import said_of, said_of_itself
 from .contexts import SUBJECT, Misplaced
 from .dates import as_date, find_date
@@ -157,6 +158,7 @@ class FactChecker:
         self.predicates = predicates or PredicateLexicon({}, 1.0)
         names = names or EntityNames()
         self.aliases = names.aliases  # entity written form -> other names texts use for it (`alias_files`)
+        self.related = names.related  # entity written form -> words for its people ('American')
         self.class_words = names.class_words  # last words a name may be written without ('music' of Rock_music)
 
     def check(self, text: str, doc: Doc, segment: Segment, statistical: bool) -> tuple[list[Issue], dict[str, str]]:
@@ -454,9 +456,9 @@ class FactChecker:
                                 f"{predicate_words(predicate)!r}")
             elif verdict.expressed is None:
                 state.status[f"{name}[{index}]"] = f"unchecked predicate: {verdict.why}"
-        for index, words in self._said_by_contexts(state.text, triples, unsaid, where).items():
+        for index, how in self._said_by_contexts(state.text, triples, unsaid, where).items():
             problems.remove(unsaid[index])
-            state.status[f"{name}[{index}]"] = f"predicate said by the words by its object: {words!r}"
+            state.status[f"{name}[{index}]"] = f"predicate said by {how}"
         wrong = not problems and self._wrong_values(state, name, triples, objects, spans, where)
         for span in spans:
             state.consumed.append(span)
@@ -471,10 +473,19 @@ class FactChecker:
     def _said_by_contexts(self, text: str, triples: list[tuple[Any, Any, Any]], unsaid: dict[int, str],
                           where: dict[str, Span]) -> dict[int, str]:
         """The relations no cue says whose object stands by words that, in the training texts, stood mostly by
-        that predicate's values ('the prime minister is David Cameron' for a leader; see contexts.py)."""
+        that predicate's values ('the prime minister is David Cameron' for a leader; see contexts.py), or whose ends
+        are joined by words that often joined that predicate's ('the Acharya Institute of Technology in Bangalore'
+        for a city; see bridges.py); with how the trace says it."""
         table = self.predicates.contexts
-        said = {index: table.say(text, triples[index], where) if table else None for index in unsaid}
-        return {index: words for index, words in said.items() if words is not None}
+        if table is None:
+            return {}
+        said: dict[int, str] = {}
+        for index in unsaid:
+            if (words := table.say(text, triples[index], where)) is not None:
+                said[index] = f"the words by its object: {words!r}"
+            elif (words := bridged(table.mined.bridges, text, triples[index], where)) is not None:
+                said[index] = f"the words between its subject and object: {words!r}"
+        return said
 
     def _wrong_values(self, state: _State, name: str, triples: list[tuple[Any, Any, Any]], objects: dict[int, Span],
                       spans: list[Span], where: dict[str, Span]) -> bool:
@@ -594,11 +605,13 @@ class FactChecker:
         """Where a relation's subject or object is written, outside the other end's span ('Aarhus' in 'Aarhus
         Airport' is not Aarhus): as a name the way prose writes it (see entities.py), or a number or a date in any
         common form ('2702.0' as 2,702 or 2702 metres; '1963-03-20' as March 20, 1963), or by one of its mined
-        aliases ('U.S.' for United States, see aliases.py)."""
+        aliases ('U.S.' for United States, see aliases.py), or a word for its people ('an American' for a nationality,
+        see related_names.py)."""
         if (found := find_entity(state.text, end, avoid)) is not None:
             return found
-        if (aliases := self.aliases.get(end)) and (found := find_alias(state.text, aliases, avoid)) is not None:
-            return found
+        for aliases in (self.aliases.get(end), self.related.get(end)):
+            if aliases and (found := find_alias(state.text, aliases, avoid)) is not None:
+                return found
         words = end.split()
         if len(words) >= 2 and words[-1].lower() in self.class_words:
             if (found := find_entity(state.text, " ".join(words[:-1]), avoid)) is not None:
@@ -690,9 +703,10 @@ class FactChecker:
         blob = " | ".join(str(leaf).lower() for v in data for leaf in leaves(v) if isinstance(leaf, str))
         # a relation's predicate is data too ("its OCLC number"), and names are compared without accents
         predicates = [predicate_words(t[1]) for v in data[1].values() for t in relations_in(v) or []]
-        # and so are an entity's mined aliases ("UK") and its initials ("USAF" for United States Air Force)
+        # and so are an entity's mined aliases ("UK"), the words for its people ("American") and its initials ("USAF"
+        # for United States Air Force)
         ends = [surface_form(end) for v in data[1].values() for t in relations_in(v) or [] for end in (t[0], t[2])]
-        others = [alias for end in ends for alias in self.aliases.get(end, [])]
+        others = [alias for end in ends for alias in [*self.aliases.get(end, []), *self.related.get(end, [])]]
         others += [short for end in ends if (short := initials(end))]
         blob = plain(" | ".join([blob, *predicates, *others]).lower()) + " | " + self.lexicon.vocabulary
         blob += " | " + _DOTTED.sub(lambda m: m.group(0).replace(".", ""), blob)  # "A.C. Milan" is written AC Milan
