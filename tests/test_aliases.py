@@ -134,3 +134,49 @@ def test_class_words_are_mined_and_a_name_may_be_written_without_one(tmp_path: P
     assert with_words.verify(record, "Band 9 plays salsa.").passed
     assert not engine_with(tmp_path).verify(record, "Band 9 plays salsa.").passed
     assert not with_words.verify(record, "Band 9 plays jazz.").passed
+
+
+def related_pairs() -> list[tuple[list[list[str]], str]]:
+    """Texts that write 'Nordic' for Norway (a word no spelling rule derives from the name), and 'Famous' for anyone."""
+    people = [f"Person_{letter}" for letter in "ABCDEFGHIJKLMNOPQRSTUV"]
+    rows = [([[person, "nationality", "Norway"]], f"{person.replace('_', ' ')} is a Nordic painter.")
+            for person in people]
+    rows += [([[person, "occupation", "Painter"]], f"The Famous {person.replace('_', ' ')} paints.")
+             for person in people]
+    return rows
+
+
+def test_words_for_an_entitys_people_are_mined_where_the_pipeline_tags_them_so() -> None:
+    from hybridnlg_spacy.related_names import mine_related, unexplained_words
+
+    assert unexplained_words("Ann is a Nordic painter from Oslo.", ["Ann", "Norway"]) == {"Nordic", "Oslo"}
+    assert unexplained_words("The Californian Ann paints.", ["Ann", "California"]) == set()  # derived: no need
+    tagged = mine_related(related_pairs(), lambda word, texts: 1.0 if word == "Nordic" else 0.0)
+    assert tagged == {"Norway": ["Nordic"]}  # 'Famous' is seen with many entities, and tagged no people anyway
+    assert mine_related(related_pairs(), lambda word, texts: 0.0) == {}  # "Vice", "Dean": no people, no place
+    assert mine_related(related_pairs(), lambda word, texts: 1.0, min_count=23) == {}  # seen 22 times only
+
+
+def test_the_statistical_pipeline_tags_a_nationality_not_a_title() -> None:
+    from hybridnlg_spacy.pipeline import load_pipeline
+    from hybridnlg_spacy.related_names import spacy_tagger
+
+    pipeline = load_pipeline("auto")
+    if not pipeline.statistical:
+        pytest.skip("no statistical English pipeline installed")
+    tagger = spacy_tagger(pipeline.nlp)
+    assert tagger("American", ["Alan Bean was an American astronaut."]) == 1.0
+    assert tagger("Vice", ["Vice President Mike Akhigbe spoke."]) == 0.0
+
+
+def test_a_word_for_the_people_of_an_entity_writes_it_and_is_no_added_name(tmp_path: Path) -> None:
+    (tmp_path / "aliases.yaml").write_text(yaml.safe_dump({"aliases": {}, "related": {"United States": ["America"]}}))
+    config = {"segments": [{"id": "entry", "facts": {"triples": "triples"}, "template": "{{ triples }}"}],
+              "validators": {"spacy": {"alias_files": ["aliases.yaml"]}}}
+    engine = Engine.from_config(config, config_dir=tmp_path, entrypoints=False)
+    record = {"triples": [["Alan_Bean", "nationality", "United_States"]]}
+    report = engine.verify(record, "Alan Bean was an American.")
+    assert report.passed, report.issues
+    assert not engine.verify(record, "Alan Bean was a Canadian.").passed
+    plain = engine_with(tmp_path).verify(record, "Alan Bean was an American.")
+    assert any("'United States' not in the text" in i.message for i in plain.issues), plain.issues

@@ -45,20 +45,26 @@ class AliasFile(BaseModel):
     aliases: dict[str, list[str]]
     class_words: list[str] = Field(
         default_factory=list, description="Last words of names that texts leave out: 'music' (Rock_music: rock).")
+    related: dict[str, list[str]] = Field(
+        default_factory=dict, description="Words texts write for the people of an entity, no name the data lacks: "
+                                          "'American' for United_States (related_names.py).")
 
 
 @dataclass(frozen=True)
 class EntityNames:
-    """Other names of entities (`aliases`) and the class words a name may be written without (`class_words`)."""
+    """Other names of entities (`aliases`), the class words a name may be written without (`class_words`) and the
+    words for an entity's people (`related`)."""
 
     aliases: dict[str, list[str]] = field(default_factory=dict)
     class_words: frozenset[str] = frozenset()
+    related: dict[str, list[str]] = field(default_factory=dict)
 
 
 def load_aliases(names: Iterable[str], context: Context) -> EntityNames:
     """Alias files (YAML or JSON, as `hybridnlg lexicon aliases` writes them), resolved inside the config's folder;
-    later files add to the aliases and class words of earlier ones."""
+    later files add to the aliases, class words and related words of earlier ones."""
     aliases: dict[str, list[str]] = {}
+    related: dict[str, list[str]] = {}
     class_words: set[str] = set()
     for name in names:
         try:
@@ -70,11 +76,12 @@ def load_aliases(names: Iterable[str], context: Context) -> EntityNames:
         except ValidationError as exc:
             problems = [f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5]]
             raise ConfigError([f"alias_files: {p}" for p in problems]) from None
-        for entity, written in document.aliases.items():
-            merged = aliases.setdefault(entity, [])
-            merged += [a for a in written if a.strip() and a not in merged]
+        for table, mined in ((aliases, document.aliases), (related, document.related)):
+            for entity, written in mined.items():
+                merged = table.setdefault(entity, [])
+                merged += [a for a in written if a.strip() and a not in merged]
         class_words |= {w.strip().lower() for w in document.class_words if w.strip()}
-    return EntityNames(aliases, frozenset(class_words))
+    return EntityNames(aliases, frozenset(class_words), related)
 
 
 def _is_abbreviation(word: str) -> bool:

@@ -18,7 +18,9 @@ from .aliases import AliasFile, mine_aliases, mine_class_words
 from .common_values import mine_common_values
 from .contexts import ValueContexts, mine_contexts
 from .phrases import mine_phrases
+from .pipeline import load_pipeline
 from .predicates import PredicateEntry, PredicateFile, mine, read_relation_pairs
+from .related_names import mine_related, spacy_tagger
 
 
 @click.group("lexicon", help="Lexicons mined from data/text pairs: predicate cues and entity aliases for the spaCy "
@@ -105,15 +107,18 @@ def phrases_command(pairs: Path, out: Path, hold_out: str, min_count: int) -> No
               help="An alias must be seen in at least this many texts that do not name its entity.")
 def aliases_command(pairs: Path, out: Path, hold_out: str, min_count: int) -> None:
     """Mine other names of the entities of PAIRS (as for `mine`): the name-like words a text writes when it does not
-    name a relation's subject or object, seen mostly with that entity ("U.S." for United_States); and the class
-    words texts leave out of names ("music" of Rock_music)."""
-    def both(read: Iterator[tuple[list[Any], str]]) -> tuple[dict[str, list[str]], list[str]]:
+    name a relation's subject or object, seen mostly with that entity ("U.S." for United_States); the class
+    words texts leave out of names ("music" of Rock_music); and the words for an entity's people ("American")."""
+    def three(read: Iterator[tuple[list[Any], str]]) -> tuple[dict[str, list[str]], list[str], dict[str, list[str]]]:
         rows = list(read)
-        return mine_aliases(rows, min_count), mine_class_words(rows)
+        pipeline = load_pipeline("auto")
+        related = mine_related(rows, spacy_tagger(pipeline.nlp)) if pipeline.statistical else {}
+        return mine_aliases(rows, min_count), mine_class_words(rows), related
 
-    (aliases, class_words), source = _mine(pairs, hold_out, both)
+    (aliases, class_words, related), source = _mine(pairs, hold_out, three)
     licence, credit = data_licence(pairs)
     _write_yaml(out, AliasFile(source=f"mined by `hybridnlg lexicon aliases` from {source}", licence=licence,
-                               credit=credit, aliases=aliases, class_words=class_words))
+                               credit=credit, aliases=aliases, class_words=class_words,
+                               related=related))
     click.echo(f"{sum(map(len, aliases.values()))} aliases of {len(aliases)} entities, class words "
-               f"{', '.join(class_words) or '(none)'} -> {out}")
+               f"{', '.join(class_words) or '(none)'}, {sum(map(len, related.values()))} related words -> {out}")
