@@ -235,3 +235,56 @@ def test_one_word_tells_a_relation_only_if_it_is_a_content_word_and_no_unit(word
     from hybridnlg_spacy.contexts import _telling
 
     assert _telling(words) is telling
+
+
+def contexts_of(before: dict[str, dict[str, float]], after: dict[str, dict[str, float]], placed: dict[str, int],
+                literals: bool = False) -> ContextTable:
+    """Words before and after values, written out (of names, or with `literals` of numbers and dates)."""
+    def counts(rows: dict[str, dict[str, float]]) -> ContextTables:
+        written = {words: ContextCounts(total=sum(of.values()), of=of) for words, of in rows.items()}
+        return ContextTables(literals=written) if literals else ContextTables(names=written)
+    return ContextTable(ValueContexts(placed=placed, before=counts(before), after=counts(after)))
+
+
+@pytest.mark.parametrize(("text", "wrong"), [
+    ("Augustus Pugin is located in Adare and designed Adare Manor.", [0]),
+    # the value ends a phrase about the subject before it: what follows is that subject's
+    ("Adare Manor designed by Augustus Pugin is located in Adare.", []),
+    ("The Adare Manor is located in Adare and was designed by Augustus Pugin.", []),
+])
+def test_words_after_a_value_that_ends_a_phrase_about_another_name_are_that_names(text: str, wrong: list[int]) -> None:
+    contexts = contexts_of({"designed by": {"architect": 30}, "in": {"location": 30}},
+                           {"is located in": {"@subject": 40}}, {"architect": 30, "location": 30})
+    record = [("Adare Manor", "architect", "Augustus Pugin"), ("Adare Manor", "location", "Adare")]
+    found = contexts.misplaced(text, record, where(text, "Adare Manor", "Augustus Pugin", "Adare"))
+    assert [m.index for m in found] == wrong
+
+
+def test_a_place_qualifying_a_name_is_followed_by_that_names_words() -> None:
+    contexts = contexts_of({}, {"is located in": {"@subject": 40}}, {"isPartOf": 30})
+    record = [("Auburn", "isPartOf", "Pierce County"), ("Auburn", "country", "United States")]
+    text = "Auburn, Pierce County is located in the United States."
+    assert contexts.misplaced(text, record, where(text, "Auburn", "Pierce County", "United States")) == []
+
+
+@pytest.mark.parametrize(("text", "wrong"), [
+    ("Romania is led by Prime Minister Klaus Iohannis.", []),  # a title of the name right after it
+    ("Romania is led by Prime Minister, and Klaus Iohannis is its president.", [0]),
+])
+def test_words_before_a_title_are_the_names_after_it(text: str, wrong: list[int]) -> None:
+    contexts = contexts_of({"led by": {"leader": 40}}, {}, {"leaderTitle": 30, "leader": 40})
+    record = [("Romania", "leaderTitle", "Prime Minister"), ("Romania", "leader", "Klaus Iohannis")]
+    found = contexts.misplaced(text, record, where(text, "Romania", "Prime Minister", "Klaus Iohannis"))
+    assert [m.index for m in found] == wrong
+
+
+@pytest.mark.parametrize(("text", "wrong"), [
+    ("Abilene Airport has a runway length of 2194.0 and 546 m above sea level.", []),
+    ("Abilene Airport has a runway length of 2194.0 and 546.", [1]),  # 'runway length of' is before both
+])
+def test_a_value_joined_by_and_may_be_followed_by_words_that_say_its_own_relation(text: str, wrong: list[int]) -> None:
+    contexts = contexts_of({"runway length of": {"runwayLength": 40}},
+                           {"m above sea": {"elevation": 30}}, {"runwayLength": 40, "elevation": 30}, literals=True)
+    record = [("Abilene Airport", "runwayLength", "2194.0"), ("Abilene Airport", "elevation", "546")]
+    found = contexts.misplaced(text, record, where(text, "Abilene Airport", "2194.0", "546"))
+    assert [m.index for m in found] == wrong

@@ -255,6 +255,17 @@ def _inside_longer_name(text: str, span: Span, written: str, where: Mapping[str,
     return False
 
 
+def _names_next(text: str, span: Span, others: Sequence[Span]) -> bool:
+    """Whether another value's name follows right after the value, with nothing but a space between."""
+    return any(text[span[1]:a].isspace() for a, _ in others if a > span[1])
+
+
+def _qualifies(text: str, span: Span, others: Sequence[Span]) -> bool:
+    """Whether the value follows another value's name after a comma: a place qualifying it ('Auburn, Pierce County,
+    Washington')."""
+    return any(re.fullmatch(r",\s*", text[b:span[0]]) for _, b in others if b <= span[0])
+
+
 @dataclass(frozen=True)
 class Misplaced:
     """Relation `index`'s object stands by `words` (on `side`), which say `says`: the predicate of relation `rival`
@@ -288,15 +299,32 @@ class ContextTable:
             if _inside_longer_name(text, span, written, where):
                 continue  # 'Indiana' in 'Anderson, Indiana': the words by it are that name's
             own_words = stems(predicate_words(predicate))
-            for side in ("before", "after"):
-                contexts = _conjunct_words(text, span, others, side)
+            sides = {side: _conjunct_words(text, span, others, side) for side in ("before", "after")}
+            own_before = words_by(text, span, others, "before")
+            if sides["before"] != own_before and self._says_own(str(predicate), "after", sides["after"], literal(obj)):
+                continue  # joined by "and" to a value of another relation, but followed by words that say its own
+                # ('its runway length is 2194.0 and 546 m above sea level')
+            for side, contexts in sides.items():
                 if own_words and contexts and len(stems(contexts[-1]) & own_words) >= min(2, len(own_words)):
                     continue  # the text names the predicate by its value ('has a building start date of 1927'; one
                     # shared word is not enough: 'a total area of 686.0' for its area of land)
-                if (wrong := self._judge(index, triples, roles, side, contexts, literal(obj))) is not None:
+                if side == "before" and _names_next(text, span, others):
+                    continue  # a title or qualifier of the name right after it: 'led by Prime Minister Klaus
+                    # Iohannis'; the words before are that name's
+                wrong = self._judge(index, triples, roles, side, contexts, literal(obj))
+                if wrong is not None and wrong.says == SUBJECT and side == "after" \
+                        and ((own_before and _telling(own_before[-1])) or _qualifies(text, span, others)):
+                    continue  # the value ends a phrase about the subject before it, and the words after it are that
+                    # subject's: 'Adare Manor designed by Augustus Pugin is located in', 'Auburn, Pierce County,
+                    # Washington is located in'
+                if wrong is not None:
                     found.append(wrong)
                     break
         return found
+
+    def _says_own(self, predicate: str, side: Side, contexts: list[str], is_literal: bool) -> bool:
+        counts = self._counts(side, contexts, is_literal)
+        return counts is not None and _telling(counts[0]) and counts[1].get(predicate, 0.0) / counts[2] >= SAYS_SHARE
 
     def wrong_subjects(self, text: str, triples: Sequence[tuple[Any, Any, Any]],
                        where: Mapping[str, Span]) -> list[tuple[str, str, str]]:
