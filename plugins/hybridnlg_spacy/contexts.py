@@ -299,7 +299,8 @@ class ContextTable:
             if _inside_longer_name(text, span, written, where):
                 continue  # 'Indiana' in 'Anderson, Indiana': the words by it are that name's
             own_words = stems(predicate_words(predicate))
-            sides = {side: _conjunct_words(text, span, others, side) for side in ("before", "after")}
+            sides: dict[Side, list[str]] = {side: _conjunct_words(text, span, others, side)
+                                            for side in ("before", "after")}
             own_before = words_by(text, span, others, "before")
             if sides["before"] != own_before and self._says_own(str(predicate), "after", sides["after"], literal(obj)):
                 continue  # joined by "and" to a value of another relation, but followed by words that say its own
