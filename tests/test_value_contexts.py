@@ -116,6 +116,17 @@ def test_a_predicate_seen_too_rarely_is_not_judged() -> None:
      "Allen Forrest is a solo singer who performs Pop music.", None),  # "who": the person the class describes
     ([["Hypermarcas", "location", "Brazil"], ["Hypermarcas", "product", "Drugs"]],
      "Hypermarcas is located in Brazil, which produces Drugs.", "Brazil"),
+    # a clause after the class a subject is, in lower case, is about the subject; after a name, about the name
+    ([["Aenir", "mediaType", "Paperback"], ["Aenir", "author", "Garth_Nix"]],
+     "Aenir is a paperback which was written by Garth Nix.", None),
+    ([["Austin", "country", "United_States"], ["Austin", "leaderTitle", "City_Manager"]],
+     "Austin is the United States which is led by the City Manager.", "United States"),
+    # after a date, "where" tells of the event
+    ([["Buzz_Aldrin", "selection", "1963"], ["Buzz_Aldrin", "mission", "Apollo_11"]],
+     "Buzz Aldrin was selected in 1963, where he served on Apollo 11.", None),
+    # a clause that restates where a place is
+    ([["Ab_Klink", "birthPlace", "Stellendam,_Netherlands"], ["Ab_Klink", "birthPlace", "Netherlands"]],
+     "Ab Klink was born in Stellendam which is in Netherlands.", None),
 ])
 def test_a_value_in_a_clause_about_another_entity_is_wrong(tmp_path: Path, record: list[list[str]], text: str,
                                                           said_of: str | None) -> None:

@@ -13,10 +13,12 @@ from typing import Any
 from hybridnlg import surface_form
 
 from .entities import Span
+from .literals import literal
 
 _RELATIVE = re.compile(r"\s*,?\s*(which|who|whose|where)\b", re.IGNORECASE)
 _CHAIN = re.compile(r"\s*,?\s*(?:(?:in|and)\s+)?")
 _CLAUSE_END = re.compile(r"[.;!?](?:\s|$)")
+_PREDICATIVE = re.compile(r"\b(?:is|are|was|were)\s+(?:(?:a|an|the)\s+)?$", re.IGNORECASE)
 
 
 def said_of(text: str, triples: Sequence[tuple[Any, Any, Any]],
@@ -36,17 +38,27 @@ def said_of(text: str, triples: Sequence[tuple[Any, Any, Any]],
             continue
         head_span, head = before[-1]  # the nearest: no other entity of the record in between
         relative = _RELATIVE.match(text, head_span[1])
-        if relative is None or _CLAUSE_END.search(text, relative.end(), span[0]):
-            continue
-        # the clause may be about any name of a chain ('Cleveland, Cuyahoga County, Ohio which …'), and a person's
-        # "who" about the one a class of the record describes ('Allen Forrest is a solo singer who performs …')
+        if relative is None or _CLAUSE_END.search(text, relative.end(), span[0]) or literal(head):
+            continue  # after a date or a number, "where" and "which" tell of the event ('in 1963, where he …')
+        # the clause may be about any name of a chain ('Cleveland, Cuyahoga County, Ohio which …'), a person's "who"
+        # about the one a class of the record describes ('Allen Forrest is a solo singer who performs …'), and a
+        # clause after the class a subject is ('Aenir is a paperback which was written by …', in lower case: not
+        # "… is the United States where …") about that subject
         heads = _chain(text, before)
-        if relative.group(1).lower() in ("who", "whose"):
+        classed = _PREDICATIVE.search(text, 0, head_span[0]) and text[head_span[0]:head_span[1]][:1].islower()
+        if relative.group(1).lower() in ("who", "whose") or classed:
             heads |= {s for s, o in pairs if o in heads}
         if owner not in heads and not any((h, written) in pairs for h in heads) \
-                and not any(_nested(where[h], where.get(owner)) for h in heads):
+                and not any(_nested(where[h], where.get(owner)) or _named_in(h, owner) or _named_in(written, h)
+                            for h in heads):
             found.append((index, head, relative.group(1)))
     return found
+
+
+def _named_in(name: str, longer: str) -> bool:
+    """Whether one name holds the other, as a name of its own: 'Moscow' in 'Moscow, Russia' (a clause about Moscow,
+    Russia is about Moscow), 'Netherlands' in 'Stellendam, Netherlands' (which restates where Stellendam is)."""
+    return name != longer and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", longer) is not None
 
 
 def _chain(text: str, before: list[tuple[Span, str]]) -> set[str]:
