@@ -291,6 +291,7 @@ def test_words_before_a_title_are_the_names_after_it(text: str, wrong: list[int]
 
 @pytest.mark.parametrize(("text", "wrong"), [
     ("Abilene Airport has a runway length of 2194.0 and 546 m above sea level.", []),
+    ("Abilene Airport has a runway length of 2194.0 and 546 metres of elevation.", []),  # its own words
     ("Abilene Airport has a runway length of 2194.0 and 546.", [1]),  # 'runway length of' is before both
 ])
 def test_a_value_joined_by_and_may_be_followed_by_words_that_say_its_own_relation(text: str, wrong: list[int]) -> None:

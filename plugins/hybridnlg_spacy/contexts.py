@@ -302,9 +302,14 @@ class ContextTable:
             sides: dict[Side, list[str]] = {side: _conjunct_words(text, span, others, side)
                                             for side in ("before", "after")}
             own_before = words_by(text, span, others, "before")
-            if sides["before"] != own_before and self._says_own(str(predicate), "after", sides["after"], literal(obj)):
+            after = sides["after"]
+            if sides["before"] != own_before and (
+                    self._says_own(str(predicate), "after", after, literal(obj))
+                    or (own_words and after and len(stems(after[-1]) & own_words) >= min(2, len(own_words)))):
                 continue  # joined by "and" to a value of another relation, but followed by words that say its own
-                # ('its runway length is 2194.0 and 546 m above sea level')
+                # ('its runway length is 2194.0 and 546 m above sea level', 'a straight-four engine and a 2160 mm
+                # wheelbase'); a name that holds them does not ('plays for FC Tom Tomsk and Russian Football
+                # National League')
             for side, contexts in sides.items():
                 if own_words and contexts and len(stems(contexts[-1]) & own_words) >= min(2, len(own_words)):
                     continue  # the text names the predicate by its value ('has a building start date of 1927'; one
