@@ -154,3 +154,25 @@ def test_a_unit_after_a_name_measures_nothing(tmp_path: Path) -> None:
     report = engine.verify(record, "Angola Airport is 159 metres high and serves the city of Luanda metres.")
     assert [i.code for i in report.issues] == ["stray_unit"]
     assert engine.verify(record, "Angola Airport is 159 metres high and serves the city of Luanda.").passed
+
+
+@pytest.mark.parametrize(("word", "misspelt"), [
+    ("karnatka", True), ("deryshire", True), ("berone", True),  # Karnataka, Derbyshire, Bertone
+    ("iraq", False), ("australia", False),  # other names: Iran, Austria
+    ("texans", False), ("texan", False),  # made from Texas with an ending: the people of Texas, a fact of its own
+])
+def test_a_misspelt_name_of_the_data_is_no_added_name(word: str, misspelt: bool) -> None:
+    from hybridnlg_spacy.facts import _misspelt
+
+    assert _misspelt(word, {"karnataka", "derbyshire", "bertone", "iran", "austria", "texas"}) is misspelt
+
+
+def test_the_validator_reads_a_misspelt_name_as_the_datas(tmp_path: Path) -> None:
+    config = {"segments": [{"id": "entry", "facts": {"triples": "triples"}, "template": "{{ triples }}"}],
+              "validators": {"spacy": {}}}
+    engine = Engine.from_config(config, config_dir=tmp_path, entrypoints=False)
+    record = {"triples": [["Karnataka", "leader", "Vajubhai_Vala"]]}
+    report = engine.verify(record, "Vajubhai Vala is the leader of Karnataka, and Karnatka has a governor.")
+    assert not [i for i in report.issues if i.code == "added_fact"], report.issues
+    report = engine.verify(record, "Vajubhai Vala is the leader of Karnataka, and Kerala has a governor.")
+    assert [i.message for i in report.issues if i.code == "added_fact"] == ["'Kerala' is not in the data"]

@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from functools import lru_cache
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
@@ -708,7 +709,9 @@ class FactChecker:
         ends = [surface_form(end) for v in data[1].values() for t in relations_in(v) or [] for end in (t[0], t[2])]
         others = [alias for end in ends for alias in [*self.aliases.get(end, []), *self.related.get(end, [])]]
         others += [short for end in ends if (short := initials(end))]
-        blob = plain(" | ".join([blob, *predicates, *others]).lower()) + " | " + self.lexicon.vocabulary
+        blob = plain(" | ".join([blob, *predicates, *others]).lower())
+        data_words = set(re.findall(r"[^\W\d_]{4,}", blob))
+        blob += " | " + self.lexicon.vocabulary
         blob += " | " + _DOTTED.sub(lambda m: m.group(0).replace(".", ""), blob)  # "A.C. Milan" is written AC Milan
         blob_words = set(re.findall(r"[^\W\d_]{4,}", blob))
         for tokens in self._name_candidates(doc, statistical, state):
@@ -721,8 +724,9 @@ class FactChecker:
             if not words:
                 continue
             if all(re.search(rf"(?<!\w){re.escape(plain(t.lower_))}(?!\w)", blob)
-                   or any(related_words(plain(t.lower_), word) for word in blob_words) for t in words):
-                continue  # "Californian" for California, "Swedish" for Sweden
+                   or any(related_words(plain(t.lower_), word) for word in blob_words)
+                   or _misspelt(plain(t.lower_), data_words) for t in words):
+                continue  # "Californian" for California, "Swedish" for Sweden, "Karnatka" for Karnataka
             span = (words[0].idx, words[-1].idx + len(words[-1]))
             state.added(f"{state.text[span[0]:span[1]]!r} is not in the data", span)
 
@@ -753,6 +757,17 @@ class FactChecker:
                                    and not t.ent_type_ and t.lower_ not in _NOT_NAMES):
             if proper:
                 yield list(run)
+
+
+def _misspelt(word: str, data_words: set[str]) -> bool:
+    """A word a letter off a word of the data's names ('Karnatka', 'Deryshire' for Derbyshire): a misspelling, not
+    another name ('Iran' is not 'Iraq', 'Austria' not 'Australia'), nor a word made from the data's with an ending
+    ('Texans' for the people of Texas, which is a fact of its own)."""
+    if len(word) < 4:
+        return False
+    base = word[:-1] if word.endswith("s") else word
+    return any(abs(len(word) - len(other)) <= 1 and not (len(base) >= len(other) and base.startswith(other[:-1]))
+               and SequenceMatcher(None, word, other).ratio() >= MISSPELT for other in data_words)
 
 
 def _joined(sentences: list[Span], names: list[Span]) -> list[Span]:
@@ -820,6 +835,7 @@ def _counts(value: Any) -> set[int]:
     return {n for n in [*per_predicate.values(), *items] if n >= 2}
 
 
+MISSPELT = 0.9  # the least similarity (difflib's ratio) of a misspelt word to the data's
 _DOTTED = re.compile(r"\b(?:\w\.){2,}")
 _LIST_SEPARATORS = re.compile(r"\s*[,;]\s*|\s+(?:and|&)\s+")
 _QUALIFIED = re.compile(r"[,;(]|\s(?:and|&)\s")  # a list, a place after a comma, a disambiguator
