@@ -300,3 +300,14 @@ def test_a_value_joined_by_and_may_be_followed_by_words_that_say_its_own_relatio
     record = [("Abilene Airport", "runwayLength", "2194.0"), ("Abilene Airport", "elevation", "546")]
     found = contexts.misplaced(text, record, where(text, "Abilene Airport", "2194.0", "546"))
     assert [m.index for m in found] == wrong
+
+
+def test_words_by_a_value_that_is_no_subject_are_read_by_the_values_that_were_none() -> None:
+    contexts = table({"home to": {"@subject": 44, "demonym": 9, "ethnicGroup": 40}}, placed={"ethnicGroup": 10})
+    text = "The United States is home to Asian Americans."
+    ends = where(text, "United States", "Asian Americans")
+    triple = ("United States", "ethnicGroup", "Asian Americans")
+    # 40 of the 57 values after 'home to' that were no subject were ethnic groups
+    assert contexts.say(text, triple, ends, frozenset({"United States"})) == "home to"
+    # a value that is a subject here too is read by all 93: 40 are not half
+    assert contexts.say(text, triple, ends, frozenset({"United States", "Asian Americans"})) is None

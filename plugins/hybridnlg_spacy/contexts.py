@@ -364,7 +364,8 @@ class ContextTable:
             return None
         return None
 
-    def say(self, text: str, triple: tuple[Any, Any, Any], where: Mapping[str, Span]) -> str | None:
+    def say(self, text: str, triple: tuple[Any, Any, Any], where: Mapping[str, Span],
+            subjects: frozenset[str] = frozenset()) -> str | None:
         """The words by the object that, in the training texts, stood mostly (SAYS_SHARE) by this predicate's values:
         they say the predicate even where none of its cue words is in the text ('the prime minister is David
         Cameron' for a leader). None when there are none."""
@@ -374,7 +375,12 @@ class ContextTable:
         others = [other for end, other in where.items() if end != written]
         for side in ("before", "after"):
             counts = self._counts(side, _conjunct_words(text, span, others, side), literal(triple[2]))
-            if counts is not None and counts[1].get(str(triple[1]), 0.0) / counts[2] >= SAYS_SHARE:
+            if counts is None:
+                continue
+            # the words by a value that is no subject here are read by the values they stood by that were no
+            # subjects either ('home to Asian Americans': ethnic groups, or subjects of other relations)
+            total = counts[2] - (0.0 if written in subjects else counts[1].get(SUBJECT, 0.0))
+            if total >= MIN_COUNT and counts[1].get(str(triple[1]), 0.0) / total >= SAYS_SHARE:
                 return counts[0]
         return None
 

@@ -481,8 +481,9 @@ class FactChecker:
         if table is None:
             return {}
         said: dict[int, str] = {}
+        subjects = frozenset(surface_form(s) for s, _, _ in triples)
         for index in unsaid:
-            if (words := table.say(text, triples[index], where)) is not None:
+            if (words := table.say(text, triples[index], where, subjects)) is not None:
                 said[index] = f"the words by its object: {words!r}"
             elif (words := bridged(table.mined.bridges, text, triples[index], where)) is not None:
                 said[index] = f"the words between its subject and object: {words!r}"
