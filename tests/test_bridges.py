@@ -91,3 +91,12 @@ def test_the_words_between_the_ends_say_a_predicate_no_cue_says(tmp_path: Path) 
     report = engine.verify(record, "Gale Steel was born in Kalmar.")
     assert not report.passed
     assert any(i.code == "missing_fact" and "nothing says 'city'" in i.message for i in report.issues), report.issues
+
+
+def test_a_bridge_says_the_predicate_where_its_cue_is_in_another_sentence(tmp_path: Path) -> None:
+    engine = engine_with(tmp_path)
+    record = {"triples": [["Gale_Steel", "city", "Kalmar"]]}
+    report = engine.verify(record, "Gale Steel in Kalmar is the largest of its kind. The city is cold.")
+    assert report.passed, report.issues
+    report = engine.verify(record, "Gale Steel was born in Kalmar. The city is cold.")
+    assert any("no sentence that writes its subject or object says 'city'" in i.message for i in report.issues)

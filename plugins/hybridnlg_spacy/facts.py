@@ -453,8 +453,9 @@ class FactChecker:
                 unsaid[index] = f"{name}[{index}] ({label}): {verdict.why}"
                 problems.append(unsaid[index])
             elif verdict.expressed and not self._said_by(state, str(predicate), ends, mentions):
-                problems.append(f"{name}[{index}] ({label}): no sentence that writes its subject or object says "
-                                f"{predicate_words(predicate)!r}")
+                unsaid[index] = (f"{name}[{index}] ({label}): no sentence that writes its subject or object says "
+                                 f"{predicate_words(predicate)!r}")
+                problems.append(unsaid[index])
             elif verdict.expressed is None:
                 state.status[f"{name}[{index}]"] = f"unchecked predicate: {verdict.why}"
         for index, how in self._said_by_contexts(state.text, triples, unsaid, where).items():
