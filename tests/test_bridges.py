@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from mined_fixtures import mined_engine
 
 from hybridnlg import Engine
 
@@ -33,13 +33,7 @@ def pairs() -> list[tuple[list[list[str]], str]]:
 
 
 def engine_with(tmp_path: Path) -> Engine:
-    rows = pairs()
-    document = {"predicates": {name: entry.model_dump() for name, entry in mine(rows).items()},
-                "value_contexts": mine_contexts(rows).model_dump()}
-    (tmp_path / "predicates.json").write_text(json.dumps(document))
-    config = {"segments": [{"id": "entry", "facts": {"triples": "triples"}, "template": "{{ triples }}"}],
-              "validators": {"spacy": {"predicate_files": ["predicates.json"]}}}
-    return Engine.from_config(config, config_dir=tmp_path, entrypoints=False)
+    return mined_engine(tmp_path, pairs())
 
 
 def test_mining_counts_the_words_between_each_relations_ends_with_their_direction() -> None:

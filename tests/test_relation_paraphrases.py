@@ -3,17 +3,16 @@ names with their words apart, predicates said by the words by their values, valu
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from mined_fixtures import mined_engine
 
 from hybridnlg import Engine
 
 pytest.importorskip("spacy")
 
 from hybridnlg_spacy.common_values import CommonValues, mine_common_values
-from hybridnlg_spacy.contexts import mine_contexts
 from hybridnlg_spacy.entities import find_scattered
 from hybridnlg_spacy.predicates import mine
 
@@ -39,13 +38,7 @@ def pairs() -> list[tuple[list[list[str]], str]]:
 
 
 def engine_with(tmp_path: Path) -> Engine:
-    rows = pairs()
-    document = {"predicates": {name: entry.model_dump() for name, entry in mine(rows).items()},
-                "value_contexts": mine_contexts(rows).model_dump(), "common_values": mine_common_values(rows)}
-    (tmp_path / "predicates.json").write_text(json.dumps(document))
-    config = {"segments": [{"id": "entry", "facts": {"triples": "triples"}, "template": "{{ triples }}"}],
-              "validators": {"spacy": {"predicate_files": ["predicates.json"]}}}
-    return Engine.from_config(config, config_dir=tmp_path, entrypoints=False)
+    return mined_engine(tmp_path, pairs(), common_values=True)
 
 
 @pytest.mark.parametrize(("text", "name", "found"), [

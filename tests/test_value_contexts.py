@@ -3,10 +3,10 @@ clauses."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from mined_fixtures import mined_engine
 
 from hybridnlg import Engine
 
@@ -20,7 +20,6 @@ from hybridnlg_spacy.contexts import (
     mine_contexts,
     words_by,
 )
-from hybridnlg_spacy.predicates import mine
 
 PEOPLE = [("Ann_Lee", "Oslo", "Bergen", "Nobel_Prize", "1950"), ("Bo_Berg", "Lund", "Malmo", "Polar_Medal", "1961"),
           ("Cy_Dahl", "Turku", "Espoo", "Order_of_Merit", "1947"), ("Di_Eng", "Aarhus", "Odense", "Bronze_Star", "1972")]
@@ -55,13 +54,7 @@ def test_mining_counts_the_words_before_each_predicates_values_by_their_kind() -
 
 
 def engine_with(tmp_path: Path) -> Engine:
-    rows = pairs()
-    document = {"predicates": {name: entry.model_dump() for name, entry in mine(rows).items()},
-                "value_contexts": mine_contexts(rows).model_dump()}
-    (tmp_path / "predicates.json").write_text(json.dumps(document))
-    config = {"segments": [{"id": "entry", "facts": {"triples": "triples"}, "template": "{{ triples }}"}],
-              "validators": {"spacy": {"predicate_files": ["predicates.json"]}}}
-    return Engine.from_config(config, config_dir=tmp_path, entrypoints=False)
+    return mined_engine(tmp_path, pairs())
 
 
 RECORD = {"triples": [["Eva_Falk", "birthPlace", "Narvik"], ["Eva_Falk", "deathPlace", "Tromso"],
