@@ -141,4 +141,3 @@ def bridged(bridges: Bridges, text: str, triple: tuple[Any, Any, Any], where: Ma
             if (key := bridge(text, s, o, others)) is not None and says(bridges, key, str(triple[1])):
                 return key[2:]
     return None
-

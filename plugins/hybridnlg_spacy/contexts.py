@@ -365,10 +365,10 @@ class ContextTable:
         return None
 
     def say(self, text: str, triple: tuple[Any, Any, Any], where: Mapping[str, Span],
-            subjects: frozenset[str] = frozenset()) -> str | None:
+            subjects: frozenset[str]) -> str | None:
         """The words by the object that, in the training texts, stood mostly (SAYS_SHARE) by this predicate's values:
         they say the predicate even where none of its cue words is in the text ('the prime minister is David
-        Cameron' for a leader). None when there are none."""
+        Cameron' for a leader). `subjects`: the record's subjects, by written form. None when there are none."""
         written = surface_form(triple[2])
         if (span := where.get(written)) is None or self.mined.placed.get(str(triple[1]), 0) < MIN_PLACED:
             return None

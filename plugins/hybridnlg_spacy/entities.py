@@ -88,6 +88,13 @@ def related_words(a: str, b: str) -> bool:
     return a in derived_forms(b) or b in derived_forms(a)
 
 
+def explained_by(word: str, blob: str, blob_words: set[str]) -> bool:
+    """Whether a lower-case word is a word of the names in `blob` ('a | b | …') or derived from one of `blob_words`
+    ("californian" for California)."""
+    return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", blob) is not None \
+        or any(related_words(word, other) for other in blob_words)
+
+
 def _word(word: str) -> str:
     core = word.replace(".", "")
     if core and ("." in word or (core.isupper() and len(core) <= 6)):

@@ -19,7 +19,7 @@ from .bridges import bridged
 from .clauses import said_of, said_of_itself
 from .contexts import SUBJECT, Misplaced
 from .dates import as_date, find_date
-from .entities import find_entity, find_scattered, initials, name_variants, plain, related_words
+from .entities import explained_by, find_entity, find_scattered, initials, name_variants, plain
 from .fluency import DANGLING, VERB_WORDS
 from .lexicon import Lexicon, LexiconMatch, Reading, value_key
 from .literals import find_literal, literal, states_literal
@@ -725,9 +725,8 @@ class FactChecker:
             ]
             if not words:
                 continue
-            if all(re.search(rf"(?<!\w){re.escape(plain(t.lower_))}(?!\w)", blob)
-                   or any(related_words(plain(t.lower_), word) for word in blob_words)
-                   or _misspelt(plain(t.lower_), data_words) for t in words):
+            if all(explained_by(plain(t.lower_), blob, blob_words) or _misspelt(plain(t.lower_), data_words)
+                   for t in words):
                 continue  # "Californian" for California, "Swedish" for Sweden, "Karnatka" for Karnataka
             span = (words[0].idx, words[-1].idx + len(words[-1]))
             state.added(f"{state.text[span[0]:span[1]]!r} is not in the data", span)

@@ -5,7 +5,7 @@ added-name check would call it a name the data lacks. Mining counts the capitali
 neither a name of the record nor a word derived from one explains, with the entities of the record each time. A word
 seen that way `min_count` times, and with one entity in `min_purity` of them, is related to that entity if the
 statistical pipeline tags it a people or a place (NORP or GPE) in most of the texts it was seen in ("American",
-"America"; not "Vice" or "Dean", which stand by a person's name, nor "NASA" because texts about Apollo_11 name it).
+"America"; not "Vice" or "Dean", which stand by a person's name, nor an organisation often named beside an entity).
 The validator reads a related word as the entity written ("an American" for a nationality United_States) and as no
 name the data lacks.
 """
@@ -19,7 +19,7 @@ from typing import Any
 
 from hybridnlg import surface_form
 
-from .entities import plain, related_words
+from .entities import explained_by, plain
 from .stems import STOP_WORDS
 
 MIN_COUNT = 20
@@ -33,15 +33,8 @@ def unexplained_words(text: str, ends: Iterable[str]) -> set[str]:
     """The capitalised words of a text that are no word of the record's names nor derived from one."""
     blob = plain(" | ".join(ends)).lower()
     blob_words = set(re.findall(r"[^\W\d_]{4,}", blob))
-    found = set()
-    for word in {m.group() for m in _WORD.finditer(plain(text))}:
-        lower = word.lower()
-        if lower in STOP_WORDS or re.search(rf"(?<!\w){re.escape(lower)}(?!\w)", blob):
-            continue
-        if any(related_words(lower, other) for other in blob_words):
-            continue
-        found.add(word)
-    return found
+    return {word for word in {m.group() for m in _WORD.finditer(plain(text))}
+            if word.lower() not in STOP_WORDS and not explained_by(word.lower(), blob, blob_words)}
 
 
 Tagger = Callable[[str, list[str]], float]  # the share of the texts in which a word is tagged a people or a place
