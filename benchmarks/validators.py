@@ -83,6 +83,16 @@ def webnlg_perturbed(limit: int | None) -> list[Item]:
     return items + exchanged(sources)
 
 
+def webnlg_faithful(limit: int | None) -> list[Item]:
+    """WebNLG dev human texts with their own triples, in a fixed random order: every text is faithful by the corpus,
+    so what a validator flags is its cost (precision and recall are 0 here; read `by_kind`)."""
+    sources = read_sources(WEBNLG / "dev.jsonl")
+    random.Random(1).shuffle(sources)
+    sources = sources[:limit] if limit else sources
+    return [({"triples": [{"subject": i.subject, "predicate": i.predicate, "object": i.value} for i in s.items]},
+             s.text, False, "faithful") for s in sources]
+
+
 def exchanged(sources: list[Any]) -> list[Item]:
     """The GPT-2 realizer's typical error, made from human texts: two relations of an entry exchange their objects
     in the data, so that the text, unchanged, writes each value by the other relation's words ("was born in Maine and
@@ -113,6 +123,7 @@ SETS: dict[str, tuple[Callable[[int | None], list[Item]], Path, str]] = {
     "e2e-human": (e2e_human, ROOT / "templates" / "e2e" / "config.yaml", "e2e-fidelity"),
     "e2e-gpt2": (e2e_gpt2, ROOT / "templates" / "e2e" / "config.yaml", "e2e-fidelity"),
     "webnlg-perturbed": (webnlg_perturbed, ROOT / "templates" / "webnlg" / "config.yaml", "webnlg-fidelity"),
+    "webnlg-faithful": (webnlg_faithful, ROOT / "templates" / "webnlg" / "config.yaml", "webnlg-fidelity"),
 }
 
 
