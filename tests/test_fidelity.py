@@ -157,6 +157,20 @@ def tiny_checkpoint(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
     return settings.out
 
 
+def test_a_time_budget_ends_training_with_the_learning_rate_decayed(tmp_path: Path) -> None:
+    """With --max-minutes the linear decay is fitted to the time left, as in `hybridnlg train`: a run planned for
+    far more steps than the budget allows stops early with its learning rate near zero, not cut off at its peak."""
+    from hybridnlg_fidelity.train import FidelitySettings, train_fidelity
+
+    data = write_csv(tmp_path / "pairs.csv")
+    settings = FidelitySettings(train=data, out=tmp_path / "fid", dev_pairs=4, layers=1, width=32, heads=2,
+                                vocab_size=400, max_length=96, batch_size=2, threads=1, epochs=10_000, lr=1e-3,
+                                max_minutes=0.08)
+    metrics = train_fidelity(settings, log=lambda _: None)
+    assert 50 <= metrics["steps"] < metrics["planned_steps"]
+    assert metrics["last_lr"] < 0.25 * settings.lr
+
+
 def test_the_checkpoint_says_its_format_and_loads_as_its_kind(tiny_checkpoint: Path) -> None:
     from hybridnlg_fidelity.model import load
 

@@ -61,6 +61,8 @@ Unit = tuple[list[int], "int | list[int]", str]  # token ids, label(s), how it w
 def train_fidelity(settings: FidelitySettings, log: Any = print) -> dict[str, Any]:
     import torch
 
+    from hybridnlg_gpt2.train_loop import Schedule, linear_schedule
+
     started = time.monotonic()
     torch.manual_seed(settings.seed)
     if settings.threads:
@@ -93,9 +95,13 @@ def train_fidelity(settings: FidelitySettings, log: Any = print) -> dict[str, An
         f"{settings.format} format: {len(train_set)} passes")
     model.to(device)
     optimiser = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=0.01)
-    steps = settings.epochs * ((len(train_set) + settings.batch_size - 1) // settings.batch_size)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=settings.lr, total_steps=steps, pct_start=0.05)
+    planned = settings.epochs * ((len(train_set) + settings.batch_size - 1) // settings.batch_size)
     deadline = started + settings.max_minutes * 60 if settings.max_minutes else None
+    warmup = max(planned // 20, 1)
+    schedule = Schedule(optimiser, linear_schedule(optimiser, warmup, planned), warmup, planned, planned, deadline)
+    # Dev units are scored in batches of 128 without gradients: about as long as a tenth of their count in steps.
+    reserve_steps = len(dev_set) / 128 + 20
+    loop_started = time.monotonic()
     step = 0
     for epoch in range(settings.epochs):
         model.train()
@@ -104,20 +110,26 @@ def train_fidelity(settings: FidelitySettings, log: Any = print) -> dict[str, An
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimiser.step()
-            schedule.step()
+            schedule.scheduler.step()
             optimiser.zero_grad()
             step += 1
             if step % 200 == 0:
-                log(f"epoch {epoch + 1} step {step}/{steps} loss {loss.item():.3f} "
+                log(f"epoch {epoch + 1} step {step}/{schedule.total} loss {loss.item():.3f} "
                     f"({(time.monotonic() - started) / 60:.1f} min)")
-            if deadline and time.monotonic() > deadline:
-                log(f"time budget reached at step {step}")
+            if deadline is not None and step % 50 == 0:  # fit the decay to the time left, as `hybridnlg train` does
+                seconds_per_step = (time.monotonic() - loop_started) / step
+                schedule.refit(step, seconds_per_step, reserve_steps * seconds_per_step, 25)
+            if step >= schedule.total or (deadline is not None and time.monotonic() > deadline):
                 break
-        if deadline and time.monotonic() > deadline:
+        if step >= schedule.total or (deadline is not None and time.monotonic() > deadline):
             break
+    if step < planned:
+        log(f"time budget reached at step {step} of {planned} planned (the schedule was fitted to it)")
     model.eval()
     metrics = evaluate(model, tokenizer, dev_set, device)
     metrics["steps"] = step
+    metrics["planned_steps"] = planned
+    metrics["last_lr"] = float(f"{schedule.scheduler.get_last_lr()[0]:.3g}")
     metrics["minutes"] = round((time.monotonic() - started) / 60, 1)
     _save(model, tokenizer, settings, metrics, len(sources), len(train_set))
     return metrics
