@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from gpt2_common import E2E, dev_records, make_segment
 
-from hybridnlg import Failure
+from hybridnlg import Context, Failure
 from hybridnlg_gpt2.formatting import ModelMeta
 from hybridnlg_gpt2.prompts import data_input
 from hybridnlg_gpt2.realizer import GPT2Realizer
@@ -56,21 +56,24 @@ def main() -> None:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    model = args.model
+    model, context = args.model, None
     if args.tiny:
         from gpt2_fixtures import build_tiny_model
 
-        model = str(build_tiny_model(Path(tempfile.mkdtemp()) / "tiny"))
+        folder = Path(tempfile.mkdtemp())
+        model, context = str(build_tiny_model(folder / "tiny")), Context.standalone(folder)  # paths stay inside it
     records = dev_records(E2E / "devset.csv")
     segments = [make_segment(records[i % len(records)][0], i) for i in range(args.segments)]
     realizer = GPT2Realizer(GPT2Realizer.Config(model=model, batch_size=args.batch_size, device=args.device,
-                                                max_new_tokens=args.max_new_tokens, local_files_only=True, seed=0))
+                                                max_new_tokens=args.max_new_tokens, local_files_only=True, seed=0),
+                            context)
     if problems := realizer.check():
         sys.exit("; ".join(problems))
     loaded = realizer.model
     meta = loaded.meta or ModelMeta()
     eos_id = loaded.tokenizer.convert_tokens_to_ids(meta.eos)
-    prompts = [data_input(s, meta, realizer.config.verbatim, None)[0] for s in segments]
+    verbatim = meta.verbatim if realizer.config.verbatim is None else realizer.config.verbatim  # as the realizer
+    prompts = [data_input(s, meta, verbatim, None)[0] for s in segments]
     realizer.realize(segments[:2])  # warm-up: first-call allocations and lazy initialisation
     naive_loop(loaded, prompts[:2], 4, eos_id)
 
