@@ -76,8 +76,8 @@ def webnlg_perturbed(limit: int | None) -> list[Item]:
     items: list[Item] = []
     for source in sources:
         for example in perturber.examples(source):
-            if example.kind == "wrong value (added)":
-                continue  # the same data as "wrong value"
+            if example.kind in {"wrong value (added)", "exchanged values"}:
+                continue  # the same data as "wrong value"; exchanges are made below, from these dev texts' own draws
             triples = [{"subject": i.subject, "predicate": i.predicate, "object": i.value} for i in example.data]
             items.append(({"triples": triples}, example.source_text, example.label != 0, example.kind))
     return items + exchanged(sources)
@@ -175,7 +175,10 @@ def main() -> None:
     make, config, model = SETS[args.set]
     items = make(args.limit)
     gold = [unfaithful for _, _, unfaithful, _ in items]
-    fidelity = {"model": args.fidelity_model or model, "threshold": args.threshold, "severity": "error"}
+    chosen = args.fidelity_model or model
+    if Path(chosen).exists():  # a folder named from here, not from the config's folder (where it would not be found)
+        chosen = str(Path(chosen).resolve())
+    fidelity = {"model": chosen, "threshold": args.threshold, "severity": "error"}
     rows: dict[str, Any] = {"set": args.set, "pairs": len(items), "unfaithful": sum(gold),
                             "kinds": dict(Counter(kind for *_, kind in items))}
     predictions: dict[str, list[bool]] = {}

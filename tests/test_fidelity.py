@@ -86,6 +86,26 @@ def test_relations_are_swapped_and_joined_to_the_records_subjects() -> None:
     assert item.linear() == "Aarhus | country | Denmark"
 
 
+def test_two_relations_exchange_their_objects_and_both_are_wrong() -> None:
+    from hybridnlg_fidelity.examples import cases_from
+
+    triples = [["Alvah_Sabin", "birthPlace", "Georgia,_Vermont"], ["Alvah_Sabin", "deathPlace", "Sycamore,_Illinois"],
+               ["Alvah_Sabin", "party", "Whig_Party"]]
+    text = "Alvah Sabin was born in Georgia, Vermont and died in Sycamore, Illinois."
+    sources = [Source(tuple(items_from_record({"t": triples})), text)]
+    exchanged = [e for e in Perturber(sources, seed=0).examples(sources[0]) if e.kind == "exchanged values"]
+    assert len(exchanged) == 2 and all(LABELS[e.label] == "wrong" for e in exchanged)
+    data = {(i.predicate, i.value) for i in exchanged[0].data}
+    # only the two values the text writes are exchanged (the party is not in it); the subject stays
+    assert data == {("birthPlace", "Sycamore, Illinois"), ("deathPlace", "Georgia, Vermont"), ("party", "Whig Party")}
+    case = next(c for c in cases_from(exchanged) if c.kind == "exchanged values")
+    assert sorted(LABELS[label] for label in case.labels) == ["faithful", "wrong", "wrong"]
+    # a value that would become its own subject is never exchanged in
+    loop = [["Aarhus_Airport", "cityServed", "Aarhus"], ["Aarhus", "country", "Denmark"]]
+    own = [Source(tuple(items_from_record({"t": loop})), "Aarhus Airport serves Aarhus, in Denmark.")]
+    assert not [e for e in Perturber(own, seed=0).examples(own[0]) if e.kind == "exchanged values"]
+
+
 def test_a_single_pass_case_labels_every_fact(tmp_path: Path) -> None:
     from hybridnlg_fidelity.examples import cases_from
 
@@ -226,6 +246,20 @@ def test_as_a_gate_a_candidate_it_finds_nothing_in_scores_one_unless_it_ranks(ti
     assert gate_report.passed and gate_report.score == 1.0  # lazy validation settles on it, as with spaCy alone
     assert ranked_report.score == ranked_report.meta["confidence"] < 1.0  # the model's confidence reranks
     assert gate_report.meta["confidence"] == ranked_report.meta["confidence"]
+
+
+def test_skipped_realizers_pass_untouched_and_verify_texts_are_still_checked(tiny_checkpoint: Path) -> None:
+    record = {"name": "Ada", "food": "Thai"}
+    guarded = engine(tiny_checkpoint.parent, skip_realizers=["template"], threshold=0.01)
+    [trace] = guarded.render(record).segments[0].candidates  # the template's candidate
+    fidelity = next(r for r in trace.reports if r.validator == "fidelity")
+    assert fidelity.passed and fidelity.score == 1.0 and not fidelity.issues
+    assert "candidates of template pass" in fidelity.meta["skipped"]
+    verified = guarded.verify(record, "Ada serves Thai food.")  # a text from outside is not the template's
+    assert any(issue.validator == "fidelity" for issue in verified.issues)  # a threshold of 0.01 finds something
+    checked = engine(tiny_checkpoint.parent, skip_realizers=["gpt2"], threshold=0.01).render(record)
+    fidelity = next(r for r in checked.segments[0].candidates[0].reports if r.validator == "fidelity")
+    assert "skipped" not in fidelity.meta and set(fidelity.meta["facts"]) == {"name", "food"}
 
 
 def test_it_only_runs_where_the_config_names_it(tiny_checkpoint: Path) -> None:

@@ -5,6 +5,9 @@ Perturbing the data, never the text, keeps every text a human (or the reference)
 - add a fact from another record            -> that fact is *missing*     (asked about it)
 - swap a value for another of the predicate -> that fact is *wrong*       (asked about it)
 - swap a relation's subject and object      -> that fact is *wrong*       (asked about it)
+- two relations exchange their objects      -> both facts are *wrong*     (asked about each): the text, unchanged,
+  writes each value by the other relation's words, the error a data-to-text model makes most on entries of several
+  relations
 Real labels are used where they exist: E2E's cleaned CSVs keep the original annotation (`orig_mr`) of each human
 text and whether the cleaning found it wrong (`fixed`); the difference between the two annotations says which facts
 the text leaves out, adds or changes.
@@ -120,6 +123,7 @@ class Perturber:
     def __init__(self, sources: Sequence[Source], seed: int = 0, faithful_per_pair: int = 2,
                  wrong_per_pair: int = 1) -> None:
         self.rng = random.Random(seed)
+        self.exchange_rng = random.Random(seed + 1)  # its own draws: the other perturbations stay as they were
         self.sources = sources
         self.faithful_per_pair = faithful_per_pair
         self.wrong_per_pair = wrong_per_pair
@@ -135,6 +139,7 @@ class Perturber:
         for focus in self.rng.sample(items, min(self.faithful_per_pair, len(items))):
             out.append(_example(focus, items, text, 0, "faithful"))
         out += self._dropped(items, text) + self._added_to_data(items, text) + self._swapped(items, text)
+        out += self._exchanged(items, text)
         if source.annotated is not None:
             out += self._annotated(source)
         return out
@@ -182,6 +187,22 @@ class Perturber:
             data = [swapped if item is target else item for item in items]
             out.append(_example(swapped, data, text, 3, "swapped relation"))
         return out
+
+    def _exchanged(self, items: list[FactItem], text: str) -> list[Example]:
+        """Two relations with different predicates and values, both values in the text, exchange their objects;
+        never where a value would become its own subject or the exchange gives a fact the data already has."""
+        relations = [i for i in items if i.subject is not None and _mentions(text, i.value)]
+        pairs = [(a, b) for n, a in enumerate(relations) for b in relations[n + 1:]
+                 if a.predicate != b.predicate and a.value.lower() != b.value.lower()
+                 and str(a.subject).lower() != b.value.lower() and str(b.subject).lower() != a.value.lower()]
+        if not pairs:
+            return []
+        a, b = self.exchange_rng.choice(pairs)
+        new_a, new_b = replace(a, value=b.value), replace(b, value=a.value)
+        if new_a in items or new_b in items:
+            return []
+        data = [new_a if item is a else new_b if item is b else item for item in items]
+        return [_example(new_a, data, text, 3, "exchanged values"), _example(new_b, data, text, 3, "exchanged values")]
 
     def _annotated(self, source: Source) -> list[Example]:
         """Labels from the difference between a text's old annotation (the data here) and the corrected one."""
