@@ -31,6 +31,10 @@ class FidelityConfig(ComponentConfig):
         False, description="Score passing candidates by the model's confidence (the lowest p(faithful)), so it also "
         "reranks them and lazy validation goes on past a candidate it is unsure of; off: a candidate it finds nothing "
         "in scores 1.0 and it only gates. A warning-severity validator always ranks.")
+    skip_realizers: list[str] = Field(
+        default_factory=list, description="Candidates of these realizers pass untouched (e.g. [template]: the "
+        "template's text, written from the data, is judged by the other validators alone, while GPT-2's and any text "
+        "given to `verify` are checked).")
     local_files_only: bool = Field(True, description="Never download: a hub id must be in the local cache.")
     dtype: Literal["auto", "int8"] = Field(
         "auto", description="auto: float16 on a GPU, float32 on the CPU; int8: dynamic int8 quantisation on the CPU "
@@ -58,6 +62,14 @@ class FidelityValidator(Validator[FidelityConfig]):
         return []
 
     def validate(self, items: Sequence[tuple[Segment, Candidate]]) -> list[ValidationReport]:
+        skip = set(self.config.skip_realizers)
+        asked = [item for item in items if item[1].realizer not in skip]
+        checked = iter(self._check(asked) if asked else [])
+        note = {"skipped": f"not checked: candidates of {', '.join(sorted(skip))} pass this validator untouched"}
+        return [ValidationReport(self.name, [], 1.0, dict(note)) if candidate.realizer in skip else next(checked)
+                for _, candidate in items]
+
+    def _check(self, items: Sequence[tuple[Segment, Candidate]]) -> list[ValidationReport]:
         self.ensure_loaded()
         facts = [[item for name, fact in segment.facts.items() if fact.value is not None
                   for item in items_from_value(name, fact.value)] for segment, _ in items]
