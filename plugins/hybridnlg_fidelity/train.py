@@ -99,10 +99,11 @@ def train_fidelity(settings: FidelitySettings, log: Any = print) -> dict[str, An
     deadline = started + settings.max_minutes * 60 if settings.max_minutes else None
     warmup = max(planned // 20, 1)
     schedule = Schedule(optimiser, linear_schedule(optimiser, warmup, planned), warmup, planned, planned, deadline)
-    # Dev units are scored in batches of 128 without gradients: about as long as a tenth of their count in steps.
+    # Time kept for the last dev evaluation and saving, in steps: a dev batch of 128 without gradients takes about a
+    # training step's time.
     reserve_steps = len(dev_set) / 128 + 20
     loop_started = time.monotonic()
-    step = 0
+    step, done = 0, False
     for epoch in range(settings.epochs):
         model.train()
         for batch in _batches(train_set, settings.batch_size, rng):
@@ -119,9 +120,10 @@ def train_fidelity(settings: FidelitySettings, log: Any = print) -> dict[str, An
             if deadline is not None and step % 50 == 0:  # fit the decay to the time left, as `hybridnlg train` does
                 seconds_per_step = (time.monotonic() - loop_started) / step
                 schedule.refit(step, seconds_per_step, reserve_steps * seconds_per_step, 25)
-            if step >= schedule.total or (deadline is not None and time.monotonic() > deadline):
+            done = step >= schedule.total or (deadline is not None and time.monotonic() > deadline)
+            if done:
                 break
-        if step >= schedule.total or (deadline is not None and time.monotonic() > deadline):
+        if done:
             break
     if step < planned:
         log(f"time budget reached at step {step} of {planned} planned (the schedule was fitted to it)")
