@@ -17,7 +17,7 @@ pytest.importorskip("torch")
 from hybridnlg_gpt2.data import load_pairs, parse_mr
 from hybridnlg_gpt2.realizer import GPT2Realizer
 from hybridnlg_gpt2.train import TrainConfigError, TrainSettings, train, train_command
-from hybridnlg_gpt2.train_settings import LIBRARY_ONLY
+from hybridnlg_gpt2.train_settings import LIBRARY_ONLY, scratch_architecture
 
 
 def test_parse_e2e_mr_normalises_slot_names() -> None:
@@ -101,6 +101,22 @@ def test_training_goes_on_from_a_float16_checkpoint_in_float32(tmp_path: Path) -
     assert result.steps == 2
     after = AutoModelForCausalLM.from_pretrained(tmp_path / "second").transformer.wte.weight.float()
     assert not torch.equal(before, after)
+
+
+def test_a_scratch_size_given_as_layers_width_heads_builds_that_architecture(tmp_path: Path) -> None:
+    pairs = write_e2e_csv(tmp_path / "train.csv")
+    train(TrainSettings(pairs=pairs, base="scratch:3x48x2", out=tmp_path / "custom", epochs=1, batch_size=8,
+                        warmup=1, vocab_size=300, threads=1, quiet=True))
+    from transformers import AutoConfig
+
+    config = AutoConfig.from_pretrained(tmp_path / "custom")
+    assert (config.n_layer, config.n_embd, config.n_head) == (3, 48, 2)
+    assert scratch_architecture("2x128") == {"n_layer": 2, "n_embd": 128, "n_head": 2}
+    assert scratch_architecture("6x288")["n_head"] == 4  # 72 wide, the divisor nearest 64
+    with pytest.raises(ValueError, match=r"multiple of the heads \(5\); name the heads, e.g. 6x288x4"):
+        scratch_architecture("6x288x5")
+    with pytest.raises(ValidationError, match="LAYERSxWIDTH"):
+        TrainSettings(pairs=pairs, out=tmp_path / "x", base="scratch:6by288")
 
 
 def test_settings_reject_lora_on_scratch_without_click(tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ from .modelcard import write_model_card
 from .schema import context_length, infer_verbatim, max_entities, relation_predicates
 from .train_batches import Encoded, batches, encode
 from .train_loop import EpochLoop, Schedule, TrainResult, linear_schedule
-from .train_settings import LIBRARY_ONLY, SCRATCH_SIZES, TrainConfigError, TrainSettings
+from .train_settings import LIBRARY_ONLY, SCRATCH_SIZES, TrainConfigError, TrainSettings, scratch_architecture
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -166,7 +166,7 @@ def _scratch_model(size: str, tokenizer_texts: list[str], meta: ModelMeta, vocab
     if not meta.max_length:
         meta.max_length = context_length(tokenizer, tokenizer_texts)
     eos = tokenizer.convert_tokens_to_ids(meta.eos)
-    architecture: dict[str, Any] = dict(SCRATCH_SIZES[size])
+    architecture: dict[str, Any] = scratch_architecture(size)
     config = GPT2Config(vocab_size=len(tokenizer), n_positions=meta.max_length, bos_token_id=eos,
                         eos_token_id=eos, pad_token_id=eos, resid_pdrop=dropout, embd_pdrop=dropout,
                         attn_pdrop=dropout, **architecture)
@@ -248,7 +248,7 @@ def _hyper(settings: TrainSettings, meta: ModelMeta, vocab_size: int, parameters
              "save_dtype": settings.save_dtype, "verbatim": meta.verbatim, "hold_out": settings.hold_out,
              "device": device}
     if settings.scratch_size is not None:
-        hyper["architecture"] = SCRATCH_SIZES[settings.scratch_size]
+        hyper["architecture"] = scratch_architecture(settings.scratch_size)
     return hyper
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -16,6 +17,9 @@ SCRATCH_SIZES: dict[str, dict[str, int]] = {
     "small": {"n_layer": 4, "n_embd": 256, "n_head": 4},
     "medium": {"n_layer": 6, "n_embd": 384, "n_head": 6},
 }
+
+# scratch:LAYERSxWIDTH[xHEADS], e.g. scratch:6x288x6 (heads default to the divisor of WIDTH nearest WIDTH/64).
+_CUSTOM_SIZE = re.compile(r"(\d+)x(\d+)(?:x(\d+))?")
 
 PairsSource = Path | Annotated[list[Pair], Field(min_length=1)]
 """A pairs file (E2E mr,ref CSV, CSV with data,text, or JSONL) or pairs already in memory."""
@@ -42,7 +46,8 @@ class TrainSettings(BaseModel):
         description="Training pairs: E2E mr,ref CSV, CSV with data,text, or JSONL {data, text}.")
     base: str = Field(
         default="scratch:small", min_length=1,
-        description=f"gpt2 (hub id), a local model dir, or scratch:SIZE ({'|'.join(SCRATCH_SIZES)}).")
+        description=f"gpt2 (hub id), a local model dir, or scratch:SIZE ({'|'.join(SCRATCH_SIZES)}, or "
+                    "LAYERSxWIDTH[xHEADS] such as 6x288x6).")
     out: Path = Field(description="Output model directory.")
     format: Literal["data", "template-guided"] = Field(default="data", description="Model input format.")
     epochs: int = Field(default=10, ge=1, description="Training epochs.")
@@ -101,8 +106,8 @@ class TrainSettings(BaseModel):
     @classmethod
     def _known_scratch_size(cls, value: str) -> str:
         size = _scratch_size(value)
-        if size is not None and size not in SCRATCH_SIZES:
-            raise ValueError(f"unknown size {size!r}; choose one of {', '.join(SCRATCH_SIZES)}")
+        if size is not None:
+            scratch_architecture(size)
         return value
 
     @field_validator("lora")
@@ -121,8 +126,29 @@ class TrainSettings(BaseModel):
 
     @property
     def scratch_size(self) -> str | None:
-        """The SCRATCH_SIZES key when training from scratch, else None."""
+        """The size after `scratch:` when training from scratch (a SCRATCH_SIZES key or LxWxH), else None."""
         return _scratch_size(self.base)
+
+
+def scratch_architecture(size: str) -> dict[str, int]:
+    """GPT2Config's n_layer, n_embd and n_head of a named size or of LAYERSxWIDTH[xHEADS]; ValueError otherwise."""
+    if size in SCRATCH_SIZES:
+        return dict(SCRATCH_SIZES[size])
+    match = _CUSTOM_SIZE.fullmatch(size)
+    if match is None:
+        raise ValueError(f"unknown size {size!r}; choose one of {', '.join(SCRATCH_SIZES)} or LAYERSxWIDTH[xHEADS] "
+                         "(e.g. 6x288x6)")
+    layers, width = int(match[1]), int(match[2])
+    heads = int(match[3]) if match[3] else _divisor_near(max(width, 1), 64)
+    if min(layers, width, heads) < 1 or width % heads:
+        raise ValueError(f"size {size!r}: the width ({width}) must be a positive multiple of the heads ({heads}); "
+                         f"name the heads, e.g. {layers}x{width}x{_divisor_near(width, 64)}")
+    return {"n_layer": layers, "n_embd": width, "n_head": heads}
+
+
+def _divisor_near(width: int, head_width: int) -> int:
+    """The number of heads nearest to width/head_width that divides width."""
+    return min((h for h in range(1, width + 1) if width % h == 0), key=lambda h: abs(width / h - head_width))
 
 
 def _scratch_size(base: str) -> str | None:
