@@ -40,19 +40,24 @@ WEBNLG = ROOT.parent / "shared" / "data" / "webnlg"
 Item = tuple[dict[str, Any], str, bool, str]  # record, text, unfaithful (gold), kind
 
 
-def e2e_human(limit: int | None) -> list[Item]:
+def _window(rows: list[Any], limit: int | None, offset: int) -> list[Any]:
+    """rows[offset:offset + limit]: `--offset` gives a slice disjoint from the one a setting was chosen on."""
+    return rows[offset:offset + limit] if limit else rows[offset:]
+
+
+def e2e_human(limit: int | None, offset: int = 0) -> list[Item]:
     with (E2E / "dev-cleaned.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     random.Random(0).shuffle(rows)
-    rows = rows[:limit] if limit else rows
+    rows = _window(rows, limit, offset)
     return [(parse_mr(row["orig_mr"]), row["ref"], row["fixed"] == "1", "fixed" if row["fixed"] == "1" else "kept")
             for row in rows]
 
 
-def e2e_gpt2(limit: int | None) -> list[Item]:
+def e2e_gpt2(limit: int | None, offset: int = 0) -> list[Item]:
     from hybridnlg_gpt2.realizer import GPT2Realizer
 
-    records = [data for data, _ in dev_records(E2E / "devset.csv", limit)]
+    records = [data for data, _ in _window(dev_records(E2E / "devset.csv"), limit, offset)]
     names = {data[slot] for data in records for slot in ("name", "near") if slot in data}
     items: list[Item] = []
     for kind, settings in (("greedy", {"num_beams": 1}), ("sampled", {"do_sample": True, "top_p": 0.9})):
@@ -68,10 +73,10 @@ def e2e_gpt2(limit: int | None) -> list[Item]:
     return items
 
 
-def webnlg_perturbed(limit: int | None) -> list[Item]:
+def webnlg_perturbed(limit: int | None, offset: int = 0) -> list[Item]:
     sources = read_sources(WEBNLG / "dev.jsonl")
     random.Random(0).shuffle(sources)
-    sources = sources[:limit] if limit else sources
+    sources = _window(sources, limit, offset)
     perturber = Perturber(sources, seed=5, faithful_per_pair=0)
     items: list[Item] = []
     for source in sources:
@@ -83,12 +88,12 @@ def webnlg_perturbed(limit: int | None) -> list[Item]:
     return items + exchanged(sources)
 
 
-def webnlg_faithful(limit: int | None) -> list[Item]:
+def webnlg_faithful(limit: int | None, offset: int = 0) -> list[Item]:
     """WebNLG dev human texts with their own triples, in a fixed random order: every text is faithful by the corpus,
     so what a validator flags is its cost (precision and recall are 0 here; read `by_kind`)."""
     sources = read_sources(WEBNLG / "dev.jsonl")
     random.Random(1).shuffle(sources)
-    sources = sources[:limit] if limit else sources
+    sources = _window(sources, limit, offset)
     return [({"triples": [{"subject": i.subject, "predicate": i.predicate, "object": i.value} for i in s.items]},
              s.text, False, "faithful") for s in sources]
 
@@ -119,7 +124,7 @@ def exchanged(sources: list[Any]) -> list[Item]:
     return items
 
 
-SETS: dict[str, tuple[Callable[[int | None], list[Item]], Path, str]] = {
+SETS: dict[str, tuple[Callable[[int | None, int], list[Item]], Path, str]] = {
     "e2e-human": (e2e_human, ROOT / "templates" / "e2e" / "config.yaml", "e2e-fidelity"),
     "e2e-gpt2": (e2e_gpt2, ROOT / "templates" / "e2e" / "config.yaml", "e2e-fidelity"),
     "webnlg-perturbed": (webnlg_perturbed, ROOT / "templates" / "webnlg" / "config.yaml", "webnlg-fidelity"),
@@ -167,13 +172,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", choices=SETS, required=True)
     parser.add_argument("--limit", type=int, default=None, help="Use only this many pairs (records for e2e-gpt2).")
+    parser.add_argument("--offset", type=int, default=0,
+                        help="Skip this many pairs first (after the set's fixed shuffle): a slice disjoint from the "
+                             "default one, on which the packs' settings were chosen.")
     parser.add_argument("--fidelity-model", default=None, help="Default: the shipped checkpoint for the set.")
     parser.add_argument("--threshold", type=float, default=0.8)
     parser.add_argument("--disagreements", type=int, default=0, help="Print this many label/validator disagreements.")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     make, config, model = SETS[args.set]
-    items = make(args.limit)
+    items = make(args.limit, args.offset)
     gold = [unfaithful for _, _, unfaithful, _ in items]
     chosen = args.fidelity_model or model
     if Path(chosen).exists():  # a folder named from here, not from the config's folder (where it would not be found)

@@ -29,3 +29,19 @@ def test_batched_generation_benchmark_runs_and_matches_the_naive_loop() -> None:
     report = json.loads(done.stdout)
     assert report["identical_outputs"] == "6/6"
     assert report["generated_tokens"]["batched"] == report["generated_tokens"]["naive"] > 0
+
+
+WEBNLG_DEV = ROOT.parent / "shared" / "data" / "webnlg" / "dev.jsonl"
+
+
+@pytest.mark.skipif(not WEBNLG_DEV.is_file(), reason="needs ../shared/data/webnlg/dev.jsonl")
+def test_validator_benchmark_offset_gives_the_next_disjoint_slice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`validators.py --offset N` measures on texts the default slice (where the packs' settings were chosen) lacks."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import validators
+
+    first, second, both = (validators.webnlg_faithful(3, 0), validators.webnlg_faithful(3, 3),
+                           validators.webnlg_faithful(6, 0))
+    assert first + second == both
+    assert not {text for _, text, _, _ in first} & {text for _, text, _, _ in second}
+    assert validators.webnlg_faithful(None, 5) == validators.webnlg_faithful(None, 0)[5:]
