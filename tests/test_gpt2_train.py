@@ -302,6 +302,15 @@ def test_train_reads_the_scheme_from_webnlg_data(tmp_path: Path) -> None:
                                                            "max_relations": 1}), draft_context(tmp_path))
     assert capped.accepts(segment({"facts": WEBNLG_ROWS[0]["triples"][:1]}, verbatim=())) is None
     assert "2 relations, more than realizers.gpt2.max_relations (1)" in (capped.accepts(relation_segment) or "")
+    split = GPT2Realizer(GPT2Realizer.Config.model_validate({"model": "models/tiny-webnlg", "local_files_only": True,
+                                                          "max_relations": 1, "over_max_relations": "sentences",
+                                                          "max_new_tokens": 8}), draft_context(tmp_path))
+    assert split.accepts(relation_segment) is None  # over the limit, but written a relation at a time
+    [joined] = split.realize([relation_segment])
+    if isinstance(joined, Failure):  # the random tiny model may write nothing usable for a relation
+        assert joined.reason.startswith("sentence per relation: no text for relation")
+    else:
+        assert all(len(c.meta["sentences"]) == 2 for c in joined)
     broken = segment({"facts": [["A", "p", "B"], ["B", 7, "C"]]}, verbatim=())
     [result_, refused] = realizer.realize([relation_segment, broken])
     assert isinstance(result_, (list, Failure))

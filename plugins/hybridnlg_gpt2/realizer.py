@@ -28,6 +28,7 @@ from .generation import Generated, Settings, generate
 from .loading import LoadedModel, ModelNotFoundError, load_model, read_meta
 from .prompts import PromptError, PromptRenderer, data_input
 from .quantize import INT8, int8_device_error
+from .sentences import compose, split_relations
 
 Format = Literal["data", "template-guided", "prompt"]
 
@@ -61,6 +62,10 @@ class GPT2Config(ComponentConfig):
         None, gt=0, description="A segment with more relation facts than this goes to the template (routing says "
                                 "why): past what the validators can check, a text with every value in the wrong place "
                                 "passes. Default: no limit.")
+    over_max_relations: Literal["template", "sentences"] = Field(
+        "template", description="A segment of more relations than max_relations: leave it to the template, or write "
+                                "it a sentence per relation (each relation alone is the model's input) and join the "
+                                "sentences per subject; the validators then judge the joined text.")
     draft_realizer: str = Field("template", description="Realizer whose text is the draft of template-guided input.")
 
     @model_validator(mode="after")
@@ -144,7 +149,7 @@ class GPT2Realizer(Realizer[GPT2Config]):
                        "realizers.gpt2.unseen_predicates: generate to use it anyway, or train it on them")
         if why is None and self.config.max_relations is not None:
             count = sum(len(relations_in(fact.value) or []) for fact in segment.facts.values())
-            if count > self.config.max_relations:
+            if count > self.config.max_relations and self.config.over_max_relations == "template":
                 why = (f"{count} relations, more than realizers.gpt2.max_relations ({self.config.max_relations}): "
                        "the template writes them")
         return why
@@ -259,7 +264,31 @@ class GPT2Realizer(Realizer[GPT2Config]):
         self.ensure_loaded()
         if self.model is None:
             return [Failure(f"gpt2 model unavailable: {self.load_error}") for _ in segments]
-        loaded = self.model
+        splits = {index: parts for index, segment in enumerate(segments)
+                  if (parts := self._split(segment)) is not None}
+        if not splits:
+            return self._realize(segments, self.model)
+        flat = [part for index, segment in enumerate(segments) for part in splits.get(index, [segment])]
+        realized = iter(self._realize(flat, self.model))  # one batch: every relation of every segment together
+        results: list[RealizeResult] = []
+        for index in range(len(segments)):
+            if index not in splits:
+                results.append(next(realized))
+                continue
+            parts = splits[index]
+            got = [next(realized) for _ in parts]
+            results.append(compose(parts, got, self.name, self.config.num_candidates))
+        return results
+
+    def _split(self, segment: Segment) -> list[Segment] | None:
+        """Single-relation segments for a segment over max_relations when over_max_relations is `sentences`."""
+        limit = self.config.max_relations
+        if self.config.over_max_relations != "sentences" or limit is None:
+            return None
+        count = sum(len(relations_in(fact.value) or []) for fact in segment.facts.values())
+        return split_relations(segment) if count > limit else None
+
+    def _realize(self, segments: Sequence[Segment], loaded: LoadedModel) -> list[RealizeResult]:
         inputs = self._inputs(segments, loaded)
         limit = loaded.context_size - self.config.max_new_tokens
         results: list[list[Candidate] | Failure | None] = [None] * len(segments)

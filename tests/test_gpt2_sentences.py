@@ -1,0 +1,69 @@
+"""A sentence per relation (`realizers.gpt2.over_max_relations: sentences`): splitting a segment of many relations
+into single-relation segments in tree order, joining the sentences per subject, composing the candidates."""
+
+from __future__ import annotations
+
+import pytest
+
+from hybridnlg import Candidate, Failure
+from hybridnlg.types import Fact, Segment
+
+pytest.importorskip("torch")
+
+from hybridnlg_gpt2.sentences import compose, join_sentences, split_relations
+
+
+def relation_segment(items: list[object]) -> Segment:
+    return Segment(id="entry", spec_id="entry", record_index=0,
+                   facts={"triples": Fact("triples", items, "triples")}, context={})
+
+
+def test_split_keeps_each_relation_in_its_shape_in_tree_order() -> None:
+    items: list[object] = [{"subject": "Aarhus", "predicate": "leader", "object": "Jacob_Bundsgaard"},
+                           ["Aarhus_Airport", "cityServed", "Aarhus"],
+                           {"subject": "Aarhus_Airport", "predicate": "runwayLength", "object": "2702.0"}]
+    parts = split_relations(relation_segment(items))
+    assert parts is not None
+    assert [p.facts["triples"].value for p in parts] == [[items[1]], [items[2]], [items[0]]]  # the root first
+    assert [p.id for p in parts] == ["entry#0", "entry#1", "entry#2"]
+    assert split_relations(relation_segment(items[:1])) is None  # one relation: nothing to split
+    assert split_relations(relation_segment(["a", "b", "c"])) is None  # no relations
+    two_facts = relation_segment(items)
+    two_facts.facts["name"] = Fact("name", "x", "name")
+    assert split_relations(two_facts) is None
+
+
+def test_sentences_about_one_subject_are_joined() -> None:
+    assert join_sentences([("Aarhus Airport", "Aarhus Airport serves the city of Aarhus."),
+                           ("Aarhus Airport", "The Aarhus Airport has a runway length of 2702.0."),
+                           ("Aarhus Airport", "Aarhus Airport is 25.0 metres above sea level."),
+                           ("Aarhus", "Aarhus is led by Jacob Bundsgaard.")]) == (
+        "Aarhus Airport serves the city of Aarhus, has a runway length of 2702.0 and is 25.0 metres above sea level. "
+        "Aarhus is led by Jacob Bundsgaard.")
+    # a sentence that ends on the next one's subject takes it as a relative clause, once
+    assert join_sentences([("A", "A is in B."), ("B", "B is part of C."), ("C", "C is in D.")]) == (
+        "A is in B, which is part of C. C is in D.")
+    assert join_sentences([("A", "A is in B."), ("B", "The capital of B is E.")]) == "A is in B. The capital of B is E."
+    # a sentence that does not begin with the subject, or is two sentences, ends the run
+    assert join_sentences([("X", "X is a city."), ("X", "The mayor of X is Y."), ("X", "X has 3 parks.")]) == (
+        "X is a city. The mayor of X is Y. X has 3 parks.")
+    assert join_sentences([("X", "X is a city. It is old."), ("X", "X has 3 parks.")]) == (
+        "X is a city. It is old. X has 3 parks.")
+    assert join_sentences([("X", "X and Y are related."), ("X", "X is red.")]) == "X and Y are related. X is red."
+    assert join_sentences([("X", "X's colour is red."), ("X", "X is old.")]) == "X's colour is red. X is old."
+    assert join_sentences([("A.S. Roma", "A.S. Roma play in Serie A."), ("A.S. Roma", "A.S. Roma is in Rome.")]) == (
+        "A.S. Roma play in Serie A. A.S. Roma is in Rome.")  # a name with full stops stays apart: never cut wrongly
+
+
+def test_compose_joins_the_kth_candidates_and_fails_with_any_relation() -> None:
+    parts = split_relations(relation_segment([["X", "p", "A"], ["X", "q", "B"]]))
+    assert parts is not None
+    first = [Candidate("gpt2", "X is A.", -0.5, {"format": "data"}), Candidate("gpt2", "X has A.", -0.9)]
+    second = [Candidate("gpt2", "X likes B.", -0.1)]
+    joined = compose(parts, [first, second], "gpt2", 4)
+    assert isinstance(joined, list)
+    assert [c.text for c in joined] == ["X is A and likes B.", "X has A and likes B."]
+    assert joined[0].score == -0.3 and joined[0].meta["sentences"] == ["X is A.", "X likes B."]
+    assert len(compose(parts, [first, second], "gpt2", 1)) == 1
+    failed = compose(parts, [first, Failure("all 4 gpt2 candidates rejected")], "gpt2", 4)
+    assert isinstance(failed, Failure) and "relation 1: all 4 gpt2 candidates rejected" in failed.reason
