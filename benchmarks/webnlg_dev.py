@@ -1,6 +1,7 @@
 """Template only vs GPT-2 unvalidated vs hybrid `auto` on WebNLG 3.0 dev, on seen and on held-out categories.
 
     python benchmarks/webnlg_dev.py [--limit N] [--split seen|unseen|both] [--model DIR] [--max-relations N]
+                                    [--whole-entries]
                                     [--only LABEL] [--out FILE.json] [--texts FILE.jsonl]
 
 `--texts` writes every text with its run, split, record and realizers, one JSON object a line: what a hand check of
@@ -101,17 +102,21 @@ def coverage(records: list[dict[str, Any]], texts: list[str]) -> tuple[int, int]
 
 
 def run_split(split: str, limit: int | None, model: str | None, only: str | None = None,
-              max_relations: int | None = -1, texts_out: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """`max_relations`: -1 keeps the pack's, None lifts the limit; `texts_out` collects every text."""
+              max_relations: int | None = -1, texts_out: list[dict[str, Any]] | None = None,
+              whole_entries: bool = False) -> dict[str, Any]:
+    """`max_relations`: -1 keeps the pack's, None lifts the limit; `whole_entries`: an entry over the limit goes to
+    the template (`over_max_relations: template`) instead of a sentence per relation; `texts_out` collects every
+    text."""
     pairs = entries(split, limit)
     records = [data for data, _ in pairs]
     references = [refs for _, refs in pairs]
     config, base = read_config(CONFIG)
     gpt2 = {**config.realizers["gpt2"], **({"model": str(Path(model).resolve())} if model else {}),
-            **({"max_relations": max_relations} if max_relations != -1 else {})}
+            **({"max_relations": max_relations} if max_relations != -1 else {}),
+            **({"over_max_relations": "template"} if whole_entries else {})}
     config = config.model_copy(update={"realizers": {"gpt2": gpt2}})
     engine = Engine(config, base, trusted=bool(model))  # a model folder given here may lie outside the pack
-    gpt2_top = {**gpt2, "num_candidates": 1}
+    gpt2_top = {**gpt2, "num_candidates": 1, "over_max_relations": "template"}  # the model's own text of the entry
     unchecked = Engine(config.model_copy(update={"validators": {}, "realizers": {"gpt2": gpt2_top}}), base,
                        trusted=bool(model))
     results: dict[str, Any] = {}
@@ -148,13 +153,16 @@ def main() -> None:
                         help="Override the pack's realizers.gpt2.max_relations (0: no limit).")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "out" / "webnlg_dev.json")
     parser.add_argument("--texts", type=Path, default=None, help="Write every text (JSONL) for a hand check.")
+    parser.add_argument("--whole-entries", action="store_true",
+                        help="An entry over max_relations goes to the template, not a sentence per relation to GPT-2.")
     args = parser.parse_args()
     if not DEV.is_file():
         sys.exit(f"no WebNLG dev data at {DEV}")
     splits = ["seen", "unseen"] if args.split == "both" else [args.split]
     limit = None if args.max_relations == 0 else args.max_relations
     texts: list[dict[str, Any]] | None = [] if args.texts else None
-    results = {split: run_split(split, args.limit, args.model, args.only, limit, texts) for split in splits}
+    results = {split: run_split(split, args.limit, args.model, args.only, limit, texts, args.whole_entries)
+               for split in splits}
     if args.texts and texts is not None:
         args.texts.parent.mkdir(parents=True, exist_ok=True)
         args.texts.write_text("".join(json.dumps(t, ensure_ascii=False) + "\n" for t in texts), encoding="utf-8")

@@ -12,7 +12,14 @@ from tests.conftest import PACKS
 
 CONFIG = PACKS / "webnlg" / "config.yaml"
 RECORD = json.loads((PACKS / "webnlg" / "record.json").read_text())
-ONE = {"triples": RECORD["triples"][:1]}  # the pack leaves GPT-2 entries of one relation only (max_relations)
+ONE = {"triples": RECORD["triples"][:1]}  # the model writes one relation at a time (max_relations)
+
+
+def yaml_config() -> dict[str, Any]:
+    import yaml
+
+    config: dict[str, Any] = yaml.safe_load(CONFIG.read_text())
+    return config
 
 
 def spacy_only() -> Engine:
@@ -85,9 +92,18 @@ def test_the_shipped_webnlg_model_writes_entries_and_the_validator_guards_them()
     gpt2 = [c for c in segment.candidates if c.candidate.realizer == "gpt2"]
     assert gpt2 and all("__ENT" not in c.candidate.text for c in gpt2)  # entity placeholders restored
     assert not segment.flagged and "Aarhus Airport" in report.text  # whoever wrote it, it passed validation
+    # two relations: over max_relations, so GPT-2 writes a sentence per relation (`over_max_relations: sentences`)
     [two] = engine.render(RECORD).segments
-    assert two.route.realizers == ["template"]
-    assert "2 relations, more than realizers.gpt2.max_relations (1)" in two.route.skipped["gpt2"]
+    assert two.route.realizers == ["gpt2", "template"] and two.route.skipped == {}
+    joined = [c.candidate for c in two.candidates if c.candidate.realizer == "gpt2"]
+    assert joined and all(len(c.meta["sentences"]) == 2 for c in joined)
+    assert all("Aarhus" in sentence for sentence in joined[0].meta["sentences"])  # each sentence says its relation
+    assert not two.flagged
+    whole = yaml_config()
+    whole["realizers"]["gpt2"]["over_max_relations"] = "template"
+    [kept] = Engine.from_config(whole, config_dir=CONFIG.parent, entrypoints=False).render(RECORD).segments
+    assert kept.route.realizers == ["template"]
+    assert "2 relations, more than realizers.gpt2.max_relations (1)" in kept.route.skipped["gpt2"]
 
 
 def test_the_restaurant_model_is_never_used_for_triples() -> None:
