@@ -55,15 +55,16 @@ def test_sentences_about_one_subject_are_joined() -> None:
         "A.S. Roma play in Serie A. A.S. Roma is in Rome.")  # a name with full stops stays apart: never cut wrongly
 
 
-def test_compose_joins_the_kth_candidates_and_fails_with_any_relation() -> None:
+def test_compose_tries_each_relations_next_texts_before_changing_them_all() -> None:
     parts = split_relations(relation_segment([["X", "p", "A"], ["X", "q", "B"]]))
     assert parts is not None
     first = [Candidate("gpt2", "X is A.", -0.5, {"format": "data"}), Candidate("gpt2", "X has A.", -0.9)]
-    second = [Candidate("gpt2", "X likes B.", -0.1)]
-    joined = compose(parts, [first, second], "gpt2", 4)
+    second = [Candidate("gpt2", "X likes B.", -0.1), Candidate("gpt2", "X loves B.", -0.3)]
+    joined = compose(parts, [first, second], "gpt2")
     assert isinstance(joined, list)
-    assert [c.text for c in joined] == ["X is A and likes B.", "X has A and likes B."]
+    assert [c.text for c in joined] == ["X is A and likes B.", "X has A and likes B.", "X is A and loves B.",
+                                        "X has A and loves B."]
     assert joined[0].score == -0.3 and joined[0].meta["sentences"] == ["X is A.", "X likes B."]
-    assert len(compose(parts, [first, second], "gpt2", 1)) == 1
-    failed = compose(parts, [first, Failure("all 4 gpt2 candidates rejected")], "gpt2", 4)
+    assert [c.meta["ranks"] for c in joined] == [[0, 0], [1, 0], [0, 1], [1, 1]]
+    failed = compose(parts, [first, Failure("all 4 gpt2 candidates rejected")], "gpt2")
     assert isinstance(failed, Failure) and "relation 1: all 4 gpt2 candidates rejected" in failed.reason

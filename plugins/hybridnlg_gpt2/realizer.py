@@ -277,7 +277,7 @@ class GPT2Realizer(Realizer[GPT2Config]):
                 continue
             parts = splits[index]
             got = [next(realized) for _ in parts]
-            results.append(compose(parts, got, self.name, self.config.num_candidates))
+            results.append(compose(parts, got, self.name))
         return results
 
     def _split(self, segment: Segment) -> list[Segment] | None:

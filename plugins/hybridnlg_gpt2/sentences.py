@@ -102,10 +102,12 @@ def _predicate_after(sentence: str, subject: str) -> str | None:
     return None
 
 
-def compose(parts: Sequence[Segment], results: Sequence[list[Candidate] | Failure], realizer: str,
-            wanted: int) -> list[Candidate] | Failure:
-    """Up to `wanted` candidates for the whole segment: the k-th joins each relation's k-th candidate (its last when
-    it has fewer); its score is their mean. A relation with no candidate fails the whole segment."""
+def compose(parts: Sequence[Segment], results: Sequence[list[Candidate] | Failure], realizer: str
+            ) -> list[Candidate] | Failure:
+    """Candidates for the whole segment, best first: every relation's first text; then one relation at a time with
+    its next texts (so that one relation's text the validators reject does not cost the others theirs); then the
+    k-th text of every relation. The score is the mean of the texts' scores. A relation with no candidate fails the
+    whole segment."""
     for part, result in zip(parts, results, strict=True):
         if isinstance(result, Failure) or not result:
             reason = result.reason if isinstance(result, Failure) else "no candidate"
@@ -114,16 +116,24 @@ def compose(parts: Sequence[Segment], results: Sequence[list[Candidate] | Failur
     subjects = [subject_of(part) for part in parts]
     candidates: list[Candidate] = []
     seen: set[str] = set()
-    for k in range(max(len(r) for r in ready)):
-        if len(candidates) == wanted:
-            break
-        chosen = [r[min(k, len(r) - 1)] for r in ready]
+    for ranks in _rank_choices([len(r) for r in ready]):
+        chosen = [r[k] for r, k in zip(ready, ranks, strict=True)]
         text = join_sentences(list(zip(subjects, (c.text for c in chosen), strict=True)))
         if text in seen:
             continue
         seen.add(text)
         score = sum(c.score or 0.0 for c in chosen) / len(chosen)
-        meta = {"rank": k, "sentences": [c.text for c in chosen], "format": chosen[0].meta.get("format"),
+        meta = {"ranks": list(ranks), "sentences": [c.text for c in chosen], "format": chosen[0].meta.get("format"),
                 "split": f"a sentence per relation ({len(parts)}), joined per subject"}
         candidates.append(Candidate(realizer, text, round(score, 4), meta))
     return candidates
+
+
+def _rank_choices(sizes: Sequence[int]) -> list[tuple[int, ...]]:
+    """Which candidate of each relation, in the order `compose` tries them (no repeats)."""
+    first = tuple(0 for _ in sizes)
+    choices = [first]
+    for index, size in enumerate(sizes):
+        choices += [first[:index] + (rank,) + first[index + 1:] for rank in range(1, size)]
+    choices += [tuple(min(k, size - 1) for size in sizes) for k in range(1, max(sizes))]
+    return list(dict.fromkeys(choices))
