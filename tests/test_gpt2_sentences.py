@@ -55,7 +55,7 @@ def test_sentences_about_one_subject_are_joined() -> None:
         "A.S. Roma play in Serie A. A.S. Roma is in Rome.")  # a name with full stops stays apart: never cut wrongly
 
 
-def test_compose_tries_each_relations_next_texts_before_changing_them_all() -> None:
+def test_compose_varies_one_relation_at_a_time_then_all_together() -> None:
     parts = split_relations(relation_segment([["X", "p", "A"], ["X", "q", "B"]]))
     assert parts is not None
     first = [Candidate("gpt2", "X is A.", -0.5, {"format": "data"}), Candidate("gpt2", "X has A.", -0.9)]

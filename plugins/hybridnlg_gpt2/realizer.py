@@ -148,7 +148,7 @@ class GPT2Realizer(Realizer[GPT2Config]):
                 why = (f"model {self.config.model!r} was never trained on the predicate(s) {shown}; set "
                        "realizers.gpt2.unseen_predicates: generate to use it anyway, or train it on them")
         if why is None and self.config.max_relations is not None:
-            count = sum(len(relations_in(fact.value) or []) for fact in segment.facts.values())
+            count = _relation_count(segment)
             if count > self.config.max_relations and self.config.over_max_relations == "template":
                 why = (f"{count} relations, more than realizers.gpt2.max_relations ({self.config.max_relations}): "
                        "the template writes them")
@@ -285,8 +285,7 @@ class GPT2Realizer(Realizer[GPT2Config]):
         limit = self.config.max_relations
         if self.config.over_max_relations != "sentences" or limit is None:
             return None
-        count = sum(len(relations_in(fact.value) or []) for fact in segment.facts.values())
-        return split_relations(segment) if count > limit else None
+        return split_relations(segment) if _relation_count(segment) > limit else None
 
     def _realize(self, segments: Sequence[Segment], loaded: LoadedModel) -> list[RealizeResult]:
         inputs = self._inputs(segments, loaded)
@@ -318,6 +317,10 @@ class GPT2Realizer(Realizer[GPT2Config]):
                 results[index] = Failure(outcome.error) if outcome.error else \
                     self._candidates(outcome.texts, mapping, fmt, note)
         return [result if result is not None else Failure("not realized") for result in results]
+
+
+def _relation_count(segment: Segment) -> int:
+    return sum(len(relations_in(fact.value) or []) for fact in segment.facts.values())
 
 
 def _broken_relations(segment: Segment, meta: ModelMeta) -> str | None:

@@ -104,10 +104,10 @@ def _predicate_after(sentence: str, subject: str) -> str | None:
 
 def compose(parts: Sequence[Segment], results: Sequence[list[Candidate] | Failure], realizer: str
             ) -> list[Candidate] | Failure:
-    """Candidates for the whole segment, best first: every relation's first text; then one relation at a time with
-    its next texts (so that one relation's text the validators reject does not cost the others theirs); then the
-    k-th text of every relation. The score is the mean of the texts' scores. A relation with no candidate fails the
-    whole segment."""
+    """Candidates for the whole segment: every relation's first text; one relation at a time with its other texts
+    (so that one relation's text the validators reject does not cost the others theirs); the k-th text of every
+    relation. The score is the mean of the texts' scores (the decision validates candidates in score order). A
+    relation with no candidate fails the whole segment."""
     for part, result in zip(parts, results, strict=True):
         if isinstance(result, Failure) or not result:
             reason = result.reason if isinstance(result, Failure) else "no candidate"
@@ -130,7 +130,7 @@ def compose(parts: Sequence[Segment], results: Sequence[list[Candidate] | Failur
 
 
 def _rank_choices(sizes: Sequence[int]) -> list[tuple[int, ...]]:
-    """Which candidate of each relation, in the order `compose` tries them (no repeats)."""
+    """Which candidate of each relation, for each candidate `compose` makes (no repeats)."""
     first = tuple(0 for _ in sizes)
     choices = [first]
     for index, size in enumerate(sizes):
