@@ -71,9 +71,15 @@ class Candidate:
     text: str
     score: float | None = None  # the realizer's own score, e.g. mean token log-probability
     meta: dict[str, Any] = field(default_factory=dict)
+    # A text joined from texts for parts of the segment (a sentence per relation): the validators judge each part's
+    # text against the part's own facts, so that a word in one sentence never vouches for another sentence's fact.
+    parts: list[tuple[Segment, Candidate]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"realizer": self.realizer, "text": self.text, "score": self.score, "meta": self.meta}
+        out: dict[str, Any] = {"realizer": self.realizer, "text": self.text, "score": self.score, "meta": self.meta}
+        if self.parts:
+            out["parts"] = [{"segment": segment.id, **part.to_dict()} for segment, part in self.parts]
+        return out
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DataError, HybridNLGError, RealizationError
@@ -31,6 +32,26 @@ def _checked(name: str, segments: list[Segment], results: Any) -> list[RealizeRe
         else:
             out.append(Failure(f"realizer '{name}' returned {result!r:.80}, not a list of Candidate with str text"))
     return out
+
+
+PartReports = dict[tuple[str, tuple[int, str, str]], ValidationReport]  # (validator, unit key) -> its report
+
+
+def _units(trace: CandidateTrace, owner: SegmentResult) -> list[tuple[tuple[int, str, str], tuple[Segment, Candidate]]]:
+    """What the validators judge for a candidate, each with its key: the candidate itself, or each of its parts."""
+    pairs = trace.candidate.parts or [(owner.segment, trace.candidate)]
+    return [((id(owner), segment.id, candidate.text), (segment, candidate)) for segment, candidate in pairs]
+
+
+def _joined(validator: str, found: list[tuple[Segment, ValidationReport]]) -> ValidationReport:
+    """One validator's report on a candidate joined from parts: every part's issues (named by the part), the mean
+    score, and each part's verdict in the meta."""
+    issues = [replace(issue, message=f"{segment.id}: {issue.message}", span=None)
+              for segment, report in found for issue in report.issues]
+    score = sum(report.score for _, report in found) / len(found)
+    meta = {"parts": [{"segment": segment.id, "passed": report.passed, "score": report.score}
+                      for segment, report in found]}
+    return ValidationReport(validator, issues, round(score, 4), meta)
 
 
 UNVALIDATED = Issue("unvalidated", "no validator runs, so a text of a realizer that is not `safe` is never published",
@@ -168,6 +189,7 @@ class Pipeline:
             return
         settle_at = 1.0 - self.engine.config.decision.margin
         seen: dict[tuple[int, str], CandidateTrace] = {}
+        parts: PartReports = {}
         while True:
             round_ = []
             for result in results:
@@ -177,12 +199,13 @@ class Pipeline:
                     round_.append((queue.pop(0), result))
             if not round_:
                 return
-            self._validate(round_, seen)
+            self._validate(round_, seen, parts)
 
     def _validate(self, work: list[tuple[CandidateTrace, SegmentResult]],
-                  seen: dict[tuple[int, str], CandidateTrace] | None = None) -> None:
+                  seen: dict[tuple[int, str], CandidateTrace] | None = None,
+                  parts: PartReports | None = None) -> None:
         """Run every validator once over the distinct (segment, text) pairs of `work` and of earlier rounds
-        (`seen`); a duplicate gets its twin's reports."""
+        (`seen`, and `parts` for the texts of candidates joined from parts); a duplicate gets its twin's reports."""
         seen = {} if seen is None else seen
         fresh: list[tuple[CandidateTrace, SegmentResult]] = []
         twins: list[tuple[CandidateTrace, tuple[int, str]]] = []
@@ -194,15 +217,18 @@ class Pipeline:
             else:
                 seen[key] = trace
                 fresh.append((trace, owner))
-        self._run_validators(fresh)
+        self._run_validators(fresh, parts=parts)
         for trace, key in twins:
             trace.reports = list(seen[key].reports)
             trace.duplicate = True
 
-    def _run_validators(self, work: list[tuple[CandidateTrace, SegmentResult]], cascade: bool | None = None) -> None:
+    def _run_validators(self, work: list[tuple[CandidateTrace, SegmentResult]], cascade: bool | None = None,
+                        parts: PartReports | None = None) -> None:
         """Run every validator over `work`. With `cascade` (default: `decision.validate: lazy`) a validator only sees
         the candidates every earlier one passed: a rejected candidate stays rejected whatever a later validator says,
-        so the costly ones (a learned checker) are spent where they can change the decision."""
+        so the costly ones (a learned checker) are spent where they can change the decision. A candidate joined from
+        parts is judged part by part (each distinct part text once: `parts` keeps the reports across rounds); its
+        report per validator holds every part's issues."""
         if not work:
             return
         if self.engine.unvalidated_rejected():
@@ -212,13 +238,17 @@ class Pipeline:
             return
         if cascade is None:
             cascade = self.engine.config.decision.validate_ == "lazy"
+        parts = {} if parts is None else parts
         pending = list(work)
         for name in self.engine.validators:
             if cascade:
                 pending = [(t, owner) for t, owner in pending if all(report.passed for report in t.reports)]
                 if not pending:
                     return
-            items = [(owner.segment, trace.candidate) for trace, owner in pending]
+            units = {id(trace): _units(trace, owner) for trace, owner in pending}
+            wanted = {(name, key): item for trace, _ in pending for key, item in units[id(trace)]
+                      if (name, key) not in parts}
+            items = list(wanted.values())
             try:
                 reports = self._call(name, self.engine.get_validator(name).validate, items)
                 if not isinstance(reports, list) or len(reports) != len(items):
@@ -227,8 +257,10 @@ class Pipeline:
             except Exception as exc:  # noqa: BLE001
                 issue = Issue("validator_error", f"validator '{name}' failed: {type(exc).__name__}: {exc}")
                 reports = [ValidationReport(name, [issue], 0.0) for _ in items]
-            for (trace, _), report in zip(pending, reports, strict=True):  # checked above: one report per item
-                trace.reports.append(report)
+            parts.update(zip(wanted, reports, strict=True))  # checked above: one report per item
+            for trace, _ in pending:
+                found = [(item[0], parts[(name, key)]) for key, item in units[id(trace)]]
+                trace.reports.append(found[0][1] if not trace.candidate.parts else _joined(name, found))
 
     # when nothing passed -----------------------------------------------------------------------------------------
 
