@@ -10,7 +10,7 @@ from hybridnlg.types import Fact, Segment
 
 pytest.importorskip("torch")
 
-from hybridnlg_gpt2.sentences import compose, join_sentences, split_relations
+from hybridnlg_gpt2.sentences import compose, context_is_alone, join_sentences, split_relations
 
 
 def relation_segment(items: list[object]) -> Segment:
@@ -33,6 +33,19 @@ def test_split_keeps_each_relation_in_its_shape_in_tree_order() -> None:
     assert split_relations(two_facts) is None
 
 
+def test_a_part_renders_its_relation_alone_where_the_record_holds_the_list() -> None:
+    items: list[object] = [["X", "p", "A"], ["X", "q", "B"]]
+    segment = relation_segment(items)
+    segment.context = {"triples": items, "other": 1}
+    parts = split_relations(segment)
+    assert parts is not None and [p.context["triples"] for p in parts] == [[items[0]], [items[1]]]
+    assert all(context_is_alone(p) and p.context["other"] == 1 for p in parts)
+    nested = relation_segment(items)
+    nested.facts["triples"] = Fact("triples", items, "entry.triples")
+    nested.context = {"entry": {"triples": items}}
+    assert not any(context_is_alone(p) for p in split_relations(nested) or [])  # left whole: no template sentence
+
+
 def test_sentences_about_one_subject_are_joined() -> None:
     assert join_sentences([("Aarhus Airport", "Aarhus Airport serves the city of Aarhus."),
                            ("Aarhus Airport", "The Aarhus Airport has a runway length of 2702.0."),
@@ -51,8 +64,15 @@ def test_sentences_about_one_subject_are_joined() -> None:
         "X is a city. It is old. X has 3 parks.")
     assert join_sentences([("X", "X and Y are related."), ("X", "X is red.")]) == "X and Y are related. X is red."
     assert join_sentences([("X", "X's colour is red."), ("X", "X is old.")]) == "X's colour is red. X is old."
+    # a full stop inside a name ends no sentence: the subject's own, or a name the segment holds; others stay apart
     assert join_sentences([("A.S. Roma", "A.S. Roma play in Serie A."), ("A.S. Roma", "A.S. Roma is in Rome.")]) == (
-        "A.S. Roma play in Serie A. A.S. Roma is in Rome.")  # a name with full stops stays apart: never cut wrongly
+        "A.S. Roma play in Serie A and is in Rome.")
+    two = [("X", "X was followed by William M. O. Dawson."), ("X", "X died in 1941.")]
+    assert join_sentences(two) == "X was followed by William M. O. Dawson. X died in 1941."
+    assert join_sentences(two, ["William M. O. Dawson"]) == "X was followed by William M. O. Dawson and died in 1941."
+    # a sentence that ends on a name's own full stop takes nothing after it
+    ends = [("X", "X works for Caterpillar Inc."), ("X", "X is old.")]
+    assert join_sentences(ends, ["Caterpillar Inc."]) == "X works for Caterpillar Inc. X is old."
 
 
 def test_compose_varies_one_relation_at_a_time_then_all_together() -> None:
@@ -68,3 +88,25 @@ def test_compose_varies_one_relation_at_a_time_then_all_together() -> None:
     assert [c.meta["ranks"] for c in joined] == [[0, 0], [1, 0], [0, 1], [1, 1]]
     failed = compose(parts, [first, Failure("all 4 gpt2 candidates rejected")], "gpt2")
     assert isinstance(failed, Failure) and "relation 1: all 4 gpt2 candidates rejected" in failed.reason
+
+
+def test_compose_tries_a_fallback_sentence_after_a_relations_own_texts_and_in_their_place() -> None:
+    parts = split_relations(relation_segment([["X", "p", "A"], ["X", "q", "B"]]))
+    assert parts is not None
+    first = [Candidate("gpt2", "X is A.", -0.5), Candidate("gpt2", "X has A.", -0.9)]
+    second = [Candidate("gpt2", "X likes B.", -0.1)]
+    backups = [Candidate("template", "X ps A."), Candidate("template", "X qs B.")]
+    joined = compose(parts, [first, second], "gpt2", backups)
+    assert isinstance(joined, list)
+    assert [c.text for c in joined] == ["X is A and likes B.", "X has A and likes B.", "X ps A and likes B.",
+                                        "X is A and qs B.", "X has A and qs B."]
+    # a fallback sentence counts as its relation's lowest score; its source is in the meta; the parts are kept
+    assert joined[2].score == -0.5 and joined[2].meta["sources"] == ["template", "gpt2"]
+    assert "sources" not in joined[0].meta
+    assert [(segment.id, c.text) for segment, c in joined[3].parts] == [("entry#0", "X is A."), ("entry#1", "X qs B.")]
+    # a relation the model wrote nothing for takes its fallback sentence; fallback sentences alone make nothing
+    only = compose(parts, [first, Failure("all 4 gpt2 candidates rejected")], "gpt2", backups)
+    assert isinstance(only, list) and [c.text for c in only] == ["X is A and qs B.", "X has A and qs B."]
+    assert only[0].score == -0.5  # the relation with no text of the model's does not count
+    none = compose(parts, [Failure("a"), Failure("b")], "gpt2", backups)
+    assert isinstance(none, Failure) and none.reason == "sentence per relation: the model wrote no relation (a; b)"

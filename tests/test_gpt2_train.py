@@ -262,11 +262,31 @@ def test_relations_get_one_optional_placeholder_per_entity() -> None:
     units = {"__ENT1__": "Stuart Parker (footballer)", "__ENT2__": "2368.05 days"}
     assert restore("__ENT1__ ran __ENT2__ days.", units) == ("Stuart Parker ran 2368.05 days.", None)
     assert restore("__ENT1__ ran __ENT2__.", units) == ("Stuart Parker ran 2368.05 days.", None)
+    # a name's own full stop before the sentence's: one full stop
+    assert restore("He works for __ENT1__.", {"__ENT1__": "Caterpillar Inc."}) == ("He works for Caterpillar Inc.",
+                                                                                   None)
     # an aggregated segment holds one relation per fact (`foreach` items): one entity table over all of them
     merged = {f"fact[{i}].triple": triple for i, triple in enumerate(data["triples"])}
     source, _ = linearise(merged, meta)
     assert source.startswith("<e> __ENT1__ Alan Bean <e> __ENT2__ 1932-03-15 <e> __ENT3__ Test pilot ")
     assert "fact[1].triple[<t> __ENT1__ | occupation | __ENT3__]" in source
+
+
+def test_an_entity_written_neither_by_its_placeholder_nor_as_given_is_paraphrased() -> None:
+    from hybridnlg_gpt2.formatting import paraphrased_entities, restore
+
+    mapping = {"__ENT1__": "A Wizard of Mars", "__ENT2__": "English language", "__ENT3__": "Albany, Oregon",
+               "__ENT4__": "1963-03-20", "__ENT5__": "2702.0"}
+
+    def paraphrased(text: str) -> list[str]:
+        return paraphrased_entities(text, restore(text, mapping)[0] or "", mapping)
+
+    assert paraphrased("__ENT1__ is written in English.") == ["English language", "Albany, Oregon"]
+    # as given though not by its placeholder, each part of a qualified name anywhere in the text: written
+    assert paraphrased("__ENT1__ is written in the English language, read in Albany, in Oregon.") == []
+    assert paraphrased("__ENT1__ is in English (__ENT2__) and __ENT3__.") == []
+    # dates and numbers may be written in other forms: the validators read them by value
+    assert paraphrased("__ENT1__, __ENT2__, __ENT3__: March 20, 1963 and 2,702 metres.") == []
 
 
 def test_train_reads_the_scheme_from_webnlg_data(tmp_path: Path) -> None:

@@ -177,8 +177,30 @@ def restore(text: str, mapping: Mapping[str, str]) -> tuple[str | None, str | No
     return text, None
 
 
+def paraphrased_entities(text: str, restored: str, mapping: Mapping[str, str]) -> list[str]:
+    """The entities a generated text (`text` delexicalised, `restored` with the values back) writes in other words:
+    neither by their placeholder nor as given (each comma-separated part of a qualified name such as "Albany, Oregon"
+    counts wherever the text writes it). Dates and numbers aside: a text may write those in other forms ("March 20,
+    1963", "2,702")."""
+    return [value for token, value in mapping.items()
+            if ENTITY_PLACEHOLDER.fullmatch(token) and token not in text and not _LITERAL.fullmatch(value)
+            and not all(_has_words(restored, part) for part in without_disambiguator(value).split(","))]
+
+
+def _has_words(text: str, words: str) -> bool:
+    return bool(words.strip()) and re.search(r"(?<!\w)" + re.escape(words.strip()) + r"(?!\w)", text,
+                                             flags=re.IGNORECASE) is not None
+
+
+_LITERAL = re.compile(r"-?\d[\d,]*(\.\d+)?|\d{4}-\d{2}-\d{2}")
+
+
 def _entity_restorer(value: str) -> Callable[[re.Match[str]], str]:
-    return lambda match: prose_name(value, match.group(1))
+    def written(match: re.Match[str]) -> str:
+        name = prose_name(value, match.group(1))
+        # "Caterpillar Inc." before the sentence's full stop: one full stop
+        return name[:-1] if name.endswith(".") and match.group(1).startswith(".") else name
+    return written
 
 
 def prose_name(written: str, after: str = "") -> str:

@@ -23,12 +23,12 @@ from hybridnlg import (
 )
 
 from .fit import SHOWN_SLOTS, misfit, unseen_predicates
-from .formatting import ModelMeta, restore
+from .formatting import ModelMeta, paraphrased_entities, restore
 from .generation import Generated, Settings, generate
 from .loading import LoadedModel, ModelNotFoundError, load_model, read_meta
 from .prompts import PromptError, PromptRenderer, data_input
 from .quantize import INT8, int8_device_error
-from .sentences import compose, split_relations
+from .sentences import compose, context_is_alone, split_relations
 
 Format = Literal["data", "template-guided", "prompt"]
 
@@ -65,7 +65,15 @@ class GPT2Config(ComponentConfig):
     over_max_relations: Literal["template", "sentences"] = Field(
         "template", description="A segment of more relations than max_relations: leave it to the template, or write "
                                 "it a sentence per relation (each relation alone is the model's input) and join the "
-                                "sentences per subject; the validators then judge the joined text.")
+                                "sentences per subject; the validators judge each sentence against its own relation.")
+    entity_forms: Literal["any", "as-given"] = Field(
+        "any", description="Relation facts: 'as-given' keeps only texts that write every named entity from its "
+                           "placeholder, as the data gives it (not 'English' for English_language, 'MIT', 'the UK'); "
+                           "dates and numbers may take other written forms (the validators read them by value).")
+    sentence_fallback: str | None = Field(
+        "template", description="A sentence per relation: the realizer whose sentence for a relation is tried after "
+                                "the model's texts of it, and stands in for them when there are none (null: such a "
+                                "relation leaves the whole segment to the fallback chain).")
     draft_realizer: str = Field("template", description="Realizer whose text is the draft of template-guided input.")
 
     @model_validator(mode="after")
@@ -244,6 +252,10 @@ class GPT2Realizer(Realizer[GPT2Config]):
         for rank, item in enumerate(generated):
             text = item.text.split(self.config.prompt_stop)[0].strip() if fmt == "prompt" else item.text
             restored, problem = restore(text, mapping)
+            paraphrased = paraphrased_entities(text, restored or "", mapping)
+            if restored is not None and paraphrased and self.config.entity_forms == "as-given":
+                restored, problem = None, f"wrote {', '.join(map(repr, paraphrased))} in other words " \
+                                          "(realizers.gpt2.entity_forms: as-given)"
             if restored is None or not restored.strip():
                 rejected.append({"text": text, "reason": problem or "empty text"})
                 continue
@@ -251,6 +263,8 @@ class GPT2Realizer(Realizer[GPT2Config]):
                 continue
             seen.add(restored)
             meta = {"rank": rank, "format": fmt, "tokens": item.tokens, "delexicalised": text, **note}
+            if paraphrased:
+                meta["paraphrased"] = paraphrased
             candidates.append(Candidate(self.name, restored, round(item.score, 4), meta))
         if not candidates:
             reasons = "; ".join(f"{r['reason']}: {r['text']!r}" for r in rejected)
@@ -270,6 +284,7 @@ class GPT2Realizer(Realizer[GPT2Config]):
             return self._realize(segments, self.model)
         flat = [part for index, segment in enumerate(segments) for part in splits.get(index, [segment])]
         realized = iter(self._realize(flat, self.model))  # one batch: every relation of every segment together
+        backups = iter(self._fallback_sentences([part for parts in splits.values() for part in parts]))
         results: list[RealizeResult] = []
         for index in range(len(segments)):
             if index not in splits:
@@ -277,8 +292,23 @@ class GPT2Realizer(Realizer[GPT2Config]):
                 continue
             parts = splits[index]
             got = [next(realized) for _ in parts]
-            results.append(compose(parts, got, self.name))
+            results.append(compose(parts, got, self.name, [next(backups) for _ in parts]))
         return results
+
+    def _fallback_sentences(self, parts: list[Segment]) -> list[Candidate | None]:
+        """Per single-relation part: the `sentence_fallback` realizer's first text for it, or None (none
+        configured, that realizer failed, or its template would see the whole relation list, not this one)."""
+        name = self.config.sentence_fallback
+        alone = [part for part in parts if context_is_alone(part)]
+        if name is None or not alone:
+            return [None] * len(parts)
+        try:
+            answers = self.context.realizer(name).realize(alone)
+        except Exception:  # noqa: BLE001 - no fallback sentences: the segment's own fallback chain still applies
+            return [None] * len(parts)
+        texts = {id(part): answer[0] for part, answer in zip(alone, answers, strict=True)
+                 if isinstance(answer, list) and answer}
+        return [texts.get(id(part)) for part in parts]
 
     def _split(self, segment: Segment) -> list[Segment] | None:
         """Single-relation segments for a segment over max_relations when over_max_relations is `sentences`."""

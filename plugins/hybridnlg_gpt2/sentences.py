@@ -9,7 +9,16 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from hybridnlg import Candidate, Failure, Segment, as_triple, by_subject, relations_in, surface_form
+from hybridnlg import (
+    Candidate,
+    Failure,
+    Segment,
+    as_triple,
+    by_subject,
+    relations_in,
+    surface_form,
+    without_disambiguator,
+)
 
 # One sentence: no full stop followed by a space inside (names such as "A.S. Roma" keep theirs), one at the end.
 _ONE_SENTENCE = re.compile(r"[^\n]*[^.\s]\.")
@@ -33,32 +42,57 @@ def split_relations(segment: Segment) -> list[Segment] | None:
             item = next(i for i in remaining if _matches(i, group["subject"], relation))
             remaining.remove(item)
             ordered.append(item)
-    return [replace(segment, id=f"{segment.id}#{n}", facts={name: replace(fact, value=[item])}, parts=[], notes=[])
+    return [replace(segment, id=f"{segment.id}#{n}", facts={name: replace(fact, value=[item])}, parts=[], notes=[],
+                    context=_alone(segment.context, fact.path, [item]))
             for n, item in enumerate(ordered)]
+
+
+def _alone(context: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """The context with the relation list replaced by one relation where a template reads it: a top-level field of
+    the record (elsewhere the context stays whole and `context_is_alone` says so)."""
+    return {**context, path: value} if path.isidentifier() and path in context else context
+
+
+def context_is_alone(part: Segment) -> bool:
+    """Whether a template rendering this part sees its relation alone (see `_alone`)."""
+    (fact,) = part.facts.values()
+    return bool(part.context.get(fact.path) == fact.value)
 
 
 def _matches(item: Any, subject: Any, relation: dict[str, Any]) -> bool:
     return as_triple(item) == (subject, relation["predicate"], relation["object"])
 
 
-def subject_of(part: Segment) -> str:
+def _triples(part: Segment) -> list[tuple[Any, Any, Any]]:
     (fact,) = part.facts.values()
-    triples = relations_in(fact.value) or []
-    return surface_form(triples[0][0]) if triples else ""
+    return relations_in(fact.value) or []
 
 
-def join_sentences(sentences: Sequence[tuple[str, str]]) -> str:
+def subject_of(part: Segment) -> str:
+    """The part's subject as a text writes it (what a realizer's placeholder or the template's `prose` gives)."""
+    triples = _triples(part)
+    return without_disambiguator(surface_form(triples[0][0])) if triples else ""
+
+
+def names_in(parts: Sequence[Segment]) -> list[str]:
+    """Every subject and object of the parts as a text writes it."""
+    return list(dict.fromkeys(without_disambiguator(surface_form(end)) for part in parts
+                              for s, _, o in _triples(part) for end in (s, o)))
+
+
+def join_sentences(sentences: Sequence[tuple[str, str]], names: Sequence[str] = ()) -> str:
     """(subject, sentence) pairs in order; a run of single sentences that each begin with the same subject (or
     "The " and it) becomes one: the first whole, the others without their subject, joined by commas and "and". Then
     a sentence that ends on the next one's subject takes it as a relative clause ("A is in B. B is part of C." as
-    "A is in B, which is part of C."), once per sentence, as the template does."""
-    runs = _runs(sentences)
+    "A is in B, which is part of C."), once per sentence, as the template does. `names`: the entities' written
+    forms, whose full stops ("Albert B. White", "Inc.") end no sentence."""
+    runs = _runs(sentences, names)
     out: list[str] = []
     index = 0
     while index < len(runs):
         (_, text), after = runs[index], runs[index + 1] if index + 1 < len(runs) else None
         if after is not None and ", which " not in text and text.endswith(f" {after[0]}.") \
-                and (rest := _predicate_after(after[1], after[0])) is not None:
+                and (rest := _predicate_after(after[1], after[0], names)) is not None:
             out.append(f"{text[:-1]}, which {rest}.")
             index += 2
             continue
@@ -67,7 +101,7 @@ def join_sentences(sentences: Sequence[tuple[str, str]]) -> str:
     return " ".join(out)
 
 
-def _runs(sentences: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+def _runs(sentences: Sequence[tuple[str, str]], names: Sequence[str]) -> list[tuple[str, str]]:
     """(subject, text) per run of sentences about one subject, each run joined into one sentence where it can be."""
     out: list[tuple[str, str]] = []
     index = 0
@@ -75,9 +109,9 @@ def _runs(sentences: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
         subject, first = sentences[index][0], sentences[index][1].strip()
         rests: list[str] = []
         index += 1
-        if _predicate_after(first, subject) is not None:
+        if _predicate_after(first, subject, names) is not None:
             while index < len(sentences) and sentences[index][0] == subject:
-                rest = _predicate_after(sentences[index][1].strip(), subject)
+                rest = _predicate_after(sentences[index][1].strip(), subject, names)
                 if rest is None:
                     break
                 rests.append(rest)
@@ -90,9 +124,11 @@ def _runs(sentences: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
-def _predicate_after(sentence: str, subject: str) -> str | None:
+def _predicate_after(sentence: str, subject: str, names: Sequence[str] = ()) -> str | None:
     """What a single sentence says after beginning with `subject` (without its full stop), else None."""
-    if not subject or not _ONE_SENTENCE.fullmatch(sentence) or ". " in sentence:
+    masked = _without(sentence, [subject, *names])
+    # two sentences, or one that ends on a name's own full stop ("Caterpillar Inc."): nothing to join onto
+    if not subject or not _ONE_SENTENCE.fullmatch(sentence) or ". " in masked or not masked.endswith("."):
         return None
     for start in (subject, f"The {subject}"):
         if sentence.startswith(start + " "):
@@ -102,30 +138,57 @@ def _predicate_after(sentence: str, subject: str) -> str | None:
     return None
 
 
-def compose(parts: Sequence[Segment], results: Sequence[list[Candidate] | Failure], realizer: str
-            ) -> list[Candidate] | Failure:
+def _without(text: str, names: Sequence[str]) -> str:
+    """The text with the names that hold a full stop blanked out (longest first)."""
+    for name in sorted((n for n in names if "." in n), key=len, reverse=True):
+        text = text.replace(name, "_" * len(name))
+    return text
+
+
+def compose(parts: Sequence[Segment], results: Sequence[list[Candidate] | Failure], realizer: str,
+            fallbacks: Sequence[Candidate | None] | None = None) -> list[Candidate] | Failure:
     """Candidates for the whole segment: every relation's first text; one relation at a time with its other texts
     (so that one relation's text the validators reject does not cost the others theirs); the k-th text of every
-    relation. The score is the mean of the texts' scores (the decision validates candidates in score order). A
-    relation with no candidate fails the whole segment."""
-    for part, result in zip(parts, results, strict=True):
-        if isinstance(result, Failure) or not result:
+    relation. `fallbacks`: per relation, another realizer's sentence for it (the template's), tried after the
+    model's texts of that relation and in their place when there are none; a candidate of fallback sentences only is
+    not made (that realizer writes the whole segment better). The score is the mean of the model's texts' scores, a
+    fallback sentence counting as its relation's lowest (the decision validates candidates in score order). A
+    relation with neither fails the whole segment."""
+    backups = list(fallbacks) if fallbacks is not None else [None] * len(parts)
+    choices: list[list[Candidate]] = []
+    floors: list[float | None] = []
+    for part, result, backup in zip(parts, results, backups, strict=True):
+        texts = result if isinstance(result, list) else []
+        if not texts and backup is None:
             reason = result.reason if isinstance(result, Failure) else "no candidate"
             return Failure(f"sentence per relation: no text for relation {part.id.rpartition('#')[2]}: {reason}")
-    ready = [result for result in results if not isinstance(result, Failure)]
+        choices.append([*texts, *([backup] if backup is not None else [])])
+        floors.append(min((c.score or 0.0 for c in texts), default=None))
+    if all(len(c) == 1 and c[0] is b for c, b in zip(choices, backups, strict=True)):
+        return Failure("sentence per relation: the model wrote no relation (" + "; ".join(
+            r.reason for r in results if isinstance(r, Failure)) + ")")
     subjects = [subject_of(part) for part in parts]
+    names = names_in(parts)
     candidates: list[Candidate] = []
     seen: set[str] = set()
-    for ranks in _rank_choices([len(r) for r in ready]):
-        chosen = [r[k] for r, k in zip(ready, ranks, strict=True)]
-        text = join_sentences(list(zip(subjects, (c.text for c in chosen), strict=True)))
+    for ranks in _rank_choices([len(c) for c in choices]):
+        chosen = [c[k] for c, k in zip(choices, ranks, strict=True)]
+        own = [c is not b for c, b in zip(chosen, backups, strict=True)]
+        if not any(own):
+            continue
+        text = join_sentences(list(zip(subjects, (c.text for c in chosen), strict=True)), names)
         if text in seen:
             continue
         seen.add(text)
-        score = sum(c.score or 0.0 for c in chosen) / len(chosen)
-        meta = {"ranks": list(ranks), "sentences": [c.text for c in chosen], "format": chosen[0].meta.get("format"),
+        scores = [(c.score or 0.0) if mine else floor for c, mine, floor in zip(chosen, own, floors, strict=True)]
+        counted = [score for score in scores if score is not None]
+        meta = {"ranks": list(ranks), "sentences": [c.text for c in chosen],
+                "format": next(c for c, mine in zip(chosen, own, strict=True) if mine).meta.get("format"),
                 "split": f"a sentence per relation ({len(parts)}), joined per subject"}
-        candidates.append(Candidate(realizer, text, round(score, 4), meta))
+        if not all(own):
+            meta["sources"] = [realizer if mine else c.realizer for c, mine in zip(chosen, own, strict=True)]
+        candidates.append(Candidate(realizer, text, round(sum(counted) / len(counted), 4), meta,
+                                    parts=list(zip(parts, chosen, strict=True))))
     return candidates
 
 
