@@ -108,6 +108,25 @@ def test_a_predicate_said_too_many_ways_is_unchecked(tmp_path: Path) -> None:
     assert report.passed and "said too many ways to check (its cues cover 60%" in report.unchecked["triples[0]"]
 
 
+def test_one_relation_whose_text_names_another_predicate_instead_is_not_expressed(tmp_path: Path) -> None:
+    engine = engine_with(tmp_path)
+    lexicon = {"predicates": {"country": {"cues": ["country", "from"], "coverage": 0.5, "texts": 40},
+                              "colour": {"cues": ["colour"], "texts": 40}}}
+    (tmp_path / "predicates.yaml").write_text(json.dumps(lexicon))
+    one = {"triples": [["Indonesia", "country", "Asia"]]}
+    wrong = engine.verify(one, "The colour of Indonesia is Asia.")
+    [issue] = wrong.issues
+    assert issue.message == ("triples[0] (Indonesia | country | Asia): nothing says 'country', but 'colour' names "
+                             "the predicate 'colour', which the data does not give")
+    # unchecked, not failed: a word that may say it, or none that names another predicate; a name's own words
+    assert engine.verify(one, "Indonesia comes from Asia.").passed
+    assert engine.verify(one, "Indonesia is in Asia.").unchecked["triples[0]"].startswith("unchecked predicate")
+    assert engine.verify({"triples": [["Colour_Island", "country", "Asia"]]}, "Colour Island is in Asia.").passed
+    # a text of several relations writes words for them no lexicon lists: not judged this way
+    two = {"triples": [["Indonesia", "country", "Asia"], ["Indonesia", "colour", "Red"]]}
+    assert engine.verify(two, "The colour of Indonesia, in Asia, is Red.").passed
+
+
 def test_a_broken_predicate_file_names_the_setting(tmp_path: Path) -> None:
     (tmp_path / "predicates.yaml").write_text("predicates: {cityServed: {cues: []}}\n")
     config = {"segments": [{"id": "s", "facts": {"triples": "triples"}, "template": "x"}],

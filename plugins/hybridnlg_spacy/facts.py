@@ -12,7 +12,7 @@ from functools import lru_cache
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
-from hybridnlg import Fact, Issue, Segment, predicate_words, relations_in, surface_form
+from hybridnlg import Fact, Issue, Segment, predicate_words, relations_in, surface_form, without_disambiguator
 
 from .aliases import EntityNames, find_alias
 from .bridges import bridged
@@ -446,18 +446,12 @@ class FactChecker:
             where.update({end: span for end, span in ends.items() if span is not None and end not in where})
             if (found := ends.get(surface_form(obj))) is not None:
                 objects[index] = found
-            verdict = self.predicates.judge(str(predicate), text_stems)
             if absent:
                 problems.append(f"{name}[{index}] ({label}): {' and '.join(map(repr, absent))} not in the text")
-            elif verdict.expressed is False:
-                unsaid[index] = f"{name}[{index}] ({label}): {verdict.why}"
+            elif (why := self._unsaid(state, f"{name}[{index}]", str(predicate), (text_stems, ends, mentions),
+                                      triples, written)) is not None:
+                unsaid[index] = f"{name}[{index}] ({label}): {why}"
                 problems.append(unsaid[index])
-            elif verdict.expressed and not self._said_by(state, str(predicate), ends, mentions):
-                unsaid[index] = (f"{name}[{index}] ({label}): no sentence that writes its subject or object says "
-                                 f"{predicate_words(predicate)!r}")
-                problems.append(unsaid[index])
-            elif verdict.expressed is None:
-                state.status[f"{name}[{index}]"] = f"unchecked predicate: {verdict.why}"
         for index, how in self._said_by_contexts(state.text, triples, unsaid, where).items():
             problems.remove(unsaid[index])
             state.status[f"{name}[{index}]"] = f"predicate said by {how}"
@@ -471,6 +465,38 @@ class FactChecker:
         state.status[name] = "missing"
         for problem in problems:
             state.issues.append(Issue("missing_fact", f"{problem}", fact=name, span=None, category="fact"))
+
+    def _unsaid(self, state: _State, key: str, predicate: str,
+                seen: tuple[set[str], dict[str, Span | None], list[NumberMention]],
+                triples: list[tuple[Any, Any, Any]], written: list[str]) -> str | None:
+        """Why the text does not say the relation's predicate, or None: said, or not checkable (the status says
+        so). `seen`: the text's stems, the relation's ends where written, the number mentions."""
+        text_stems, ends, mentions = seen
+        verdict = self.predicates.judge(predicate, text_stems)
+        if verdict.expressed is False:
+            return verdict.why
+        if verdict.expressed and not self._said_by(state, predicate, ends, mentions):
+            return f"no sentence that writes its subject or object says {predicate_words(predicate)!r}"
+        if verdict.expressed is None:
+            if (other := self._foreign(state, predicate, triples, written)) is not None:
+                return f"nothing says {predicate_words(predicate)!r}, but {other}, which the data does not give"
+            state.status[key] = f"unchecked predicate: {verdict.why}"
+        return None
+
+    def _foreign(self, state: _State, predicate: str, triples: list[tuple[Any, Any, Any]], written: list[str]
+                 ) -> str | None:
+        """For a text of one relation whose predicate the lexicon cannot check, when no word outside the names may
+        say it: the first word that names another predicate ('the colour of Indonesia' for a language). Only for one
+        relation: a text of several writes words for them that no lexicon lists (27% of faithful WebNLG texts would
+        be flagged instead of 20%)."""
+        if len(triples) != 1 or self.predicates.cues_of(predicate) & stems(_outside_names(state.text, written)):
+            return None
+        names = [span for end in written for variant in (end, without_disambiguator(end))
+                 for span in find_phrase(state.text, variant)]
+        found = self.predicates.foreign_words(state.text, {str(p) for _, p, _ in triples},
+                                              lambda span: not any(a <= span[0] < b for a, b in names))
+        word, other = next(iter(found.items()), (None, None))
+        return None if word is None else f"{word!r} names the predicate {predicate_words(other)!r}"
 
     def _said_by_contexts(self, text: str, triples: list[tuple[Any, Any, Any]], unsaid: dict[int, str],
                           where: dict[str, Span]) -> dict[int, str]:
@@ -817,6 +843,14 @@ def _outer_spans(text: str, end: str, names: list[str]) -> list[Span]:
             if len(variant) > len(end) and (found := find_entity(text, variant, [])) is not None:
                 spans.append(found)
     return spans
+
+
+def _outside_names(text: str, names: list[str]) -> str:
+    """The text without the names (as given or without their disambiguator)."""
+    for name in sorted({v for end in names for v in (end, without_disambiguator(end))}, key=len, reverse=True):
+        for a, b in reversed(find_phrase(text, name)):
+            text = text[:a] + " " + text[b:]
+    return text
 
 
 def _head(name: str, of: str | None = None) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from hybridnlg import ConfigError, Context, predicate_words, read_yaml, relation
 from .common_values import CommonValues
 from .contexts import ContextTable, ValueContexts
 from .entities import fold
-from .stems import WORD, stem, stems
+from .stems import STOP_WORDS, WORD, stem, stems
 
 MAX_CUES = 8
 MIN_LIFT = 3.0
@@ -67,6 +67,10 @@ class PredicateLexicon:
         self.contexts = contexts
         self.common = common
         self.cue_stems = {name: {stem(word) for cue in e.cues for word in cue.split()} for name, e in entries.items()}
+        self._named_by: dict[str, str] = {}  # a word of a predicate's name -> the (first) predicate named by it
+        for name in sorted(entries):
+            for word in stems(predicate_words(name)):
+                self._named_by.setdefault(word, name)
 
     def judge(self, predicate: str, text_stems: set[str]) -> PredicateVerdict:
         entry = self.entries.get(predicate)
@@ -86,6 +90,20 @@ class PredicateLexicon:
         if entry is None or entry.coverage < self.min_coverage:
             return None
         return self.cue_stems[predicate] | stems(predicate_words(predicate))
+
+    def foreign_words(self, text: str, predicates: set[str], outside: Callable[[tuple[int, int]], bool]
+                      ) -> dict[str, str]:
+        """Words of the text (where `outside` says they are no part of a name) that are the very words of a lexicon
+        predicate other than `predicates` and say none of them: {word: that predicate}. "The Indonesian language is
+        the colour of Indonesia" says 'colour', not 'language'."""
+        own = set().union(*(self.cues_of(p) for p in predicates)) if predicates else set()
+        found: dict[str, str] = {}
+        for match in WORD.finditer(text):
+            word = stem(match.group())
+            if len(match.group()) > 2 and word not in own and word not in STOP_WORDS and outside(match.span()) \
+                    and (other := self._named_by.get(word)) is not None:
+                found.setdefault(match.group(), other)
+        return found
 
     def cues_of(self, predicate: str) -> set[str]:
         """The stems that may say a predicate, checked or not: its mined cues, if any, and its own words."""
