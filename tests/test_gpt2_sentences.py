@@ -70,6 +70,11 @@ def test_sentences_about_one_subject_are_joined() -> None:
     two = [("X", "X was followed by William M. O. Dawson."), ("X", "X died in 1941.")]
     assert join_sentences(two) == "X was followed by William M. O. Dawson. X died in 1941."
     assert join_sentences(two, ["William M. O. Dawson"]) == "X was followed by William M. O. Dawson and died in 1941."
+    # a sentence about a longer name that begins with the subject's is no sentence about the subject
+    stadium = [("Addis Ababa City Hall", "Addis Ababa City Hall is in Addis Ababa."),
+               ("Addis Ababa", "Addis Ababa Stadium is part of Addis Ababa."), ("Addis Ababa", "Addis Ababa is old.")]
+    assert join_sentences(stadium, ["Addis Ababa City Hall", "Addis Ababa", "Addis Ababa Stadium"]) == (
+        "Addis Ababa City Hall is in Addis Ababa. Addis Ababa Stadium is part of Addis Ababa, which is old.")
     # a sentence that ends on a name's own full stop takes nothing after it
     ends = [("X", "X works for Caterpillar Inc."), ("X", "X is old.")]
     assert join_sentences(ends, ["Caterpillar Inc."]) == "X works for Caterpillar Inc. X is old."

@@ -133,8 +133,10 @@ def _predicate_after(sentence: str, subject: str, names: Sequence[str] = ()) -> 
     for start in (subject, f"The {subject}"):
         if sentence.startswith(start + " "):
             rest = sentence[len(start) + 1:-1].strip()
-            # "X and Y are …", "X, …", "X's …": the subject is not the sentence's whole subject
-            return None if not rest or rest.startswith(_NOT_A_PREDICATE) else rest
+            # "X and Y are …", "X, …", "X's …", "X Stadium …" (a longer name): not the sentence's whole subject
+            longer = any(sentence[len(start) - len(subject):].startswith(name + " ") for name in names
+                         if name.startswith(subject + " "))
+            return None if not rest or longer or rest.startswith(_NOT_A_PREDICATE) else rest
     return None
 
 
