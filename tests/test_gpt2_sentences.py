@@ -115,3 +115,20 @@ def test_compose_tries_a_fallback_sentence_after_a_relations_own_texts_and_in_th
     assert only[0].score == -0.5  # the relation with no text of the model's does not count
     none = compose(parts, [Failure("a"), Failure("b")], "gpt2", backups)
     assert isinstance(none, Failure) and none.reason == "sentence per relation: the model wrote no relation (a; b)"
+
+
+def test_as_given_rejects_a_text_that_renames_an_entity_and_any_keeps_it() -> None:
+    from hybridnlg_gpt2.generation import Generated
+    from hybridnlg_gpt2.realizer import GPT2Config, GPT2Realizer
+
+    mapping = {"__ENT1__": "A Wizard of Mars", "__ENT2__": "English language"}
+    texts = [Generated("__ENT1__ is written in English.", -0.1, 6), Generated("__ENT1__ is in __ENT2__.", -0.3, 5)]
+    strict = GPT2Realizer(GPT2Config(entity_forms="as-given"))._candidates(texts, mapping, "data", {})
+    assert isinstance(strict, list) and [c.text for c in strict] == ["A Wizard of Mars is in English language."]
+    assert strict[0].meta["rejected"] == [{"text": "__ENT1__ is written in English.", "reason": "wrote 'English "
+                                           "language' in other words (realizers.gpt2.entity_forms: as-given)"}]
+    loose = GPT2Realizer(GPT2Config())._candidates(texts, mapping, "data", {})
+    assert isinstance(loose, list) and loose[0].text == "A Wizard of Mars is written in English."
+    assert loose[0].meta["paraphrased"] == ["English language"]
+    alone = GPT2Realizer(GPT2Config(entity_forms="as-given"))._candidates(texts[:1], mapping, "data", {})
+    assert isinstance(alone, Failure) and "in other words" in alone.reason

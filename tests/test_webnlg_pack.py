@@ -99,6 +99,19 @@ def test_the_shipped_webnlg_model_writes_entries_and_the_validator_guards_them()
     assert joined and all(len(c.meta["sentences"]) == 2 for c in joined)
     assert all("Aarhus" in sentence for sentence in joined[0].meta["sentences"])  # each sentence says its relation
     assert not two.flagged
+    # each sentence is a part, validated against its own relation; the template's sentence for a relation comes last
+    assert [[triple["predicate"] for triple in part.facts["triples"].value] for part, _ in joined[0].parts] == [
+        ["cityServed"], ["runwayLength"]]
+    validated = next(t for t in two.candidates if t.validated and t.candidate.realizer == "gpt2")
+    assert [p["segment"] for p in validated.reports[0].meta["parts"]] == ["entry#0", "entry#1"]
+    # a relation whose GPT-2 sentences all fail gets the template's sentence; the others keep GPT-2's
+    book = {"triples": [{"subject": "A_Wizard_of_Mars", "predicate": "language", "object": "English_language"},
+                        {"subject": "A_Wizard_of_Mars", "predicate": "author", "object": "Diane_Duane"}]}
+    [mixed] = engine.render(book).segments
+    chosen = next(t for t in mixed.candidates if t.status == "chosen")
+    assert mixed.realizer == "gpt2" and chosen.candidate.meta["sources"] == ["template", "gpt2"]
+    rejected = [t for t in mixed.candidates if t.status.startswith("rejected")]
+    assert rejected and all(i.message.startswith("entry#0: ") for t in rejected for r in t.reports for i in r.issues)
     whole = yaml_config()
     whole["realizers"]["gpt2"]["over_max_relations"] = "template"
     [kept] = Engine.from_config(whole, config_dir=CONFIG.parent, entrypoints=False).render(RECORD).segments
