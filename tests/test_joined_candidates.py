@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from hybridnlg import Candidate, Realizer, RealizeResult, Segment
+from hybridnlg import Candidate, Realizer, RealizeResult, Segment, ValidationReport
 from hybridnlg.testing import FakeRealizerConfig, FakeValidator, make_engine, plugin_of
 
 
@@ -61,3 +61,25 @@ def test_validating_every_candidate_judges_each_distinct_part_text_once() -> Non
     result = rendering.render({"a": "Ada", "b": "Bob"}).segments[0]  # type: ignore[attr-defined]
     assert result.text == "Ada sings, like Bob. Bob dances."
     assert rendering.validators["fake"].calls == [3]  # type: ignore[attr-defined]
+
+
+class Unchecking(FakeValidator):
+    """Passes everything and says it could not check fact b."""
+
+    name = "unchecking"
+
+    def validate(self, items: Sequence[tuple[Segment, Candidate]]) -> list[ValidationReport]:
+        return [ValidationReport(self.name, meta={"unchecked": {"b": "no lexicon entry"}} if "b" in s.facts else {})
+                for s, _ in items]
+
+
+def test_what_a_part_left_unchecked_stays_in_the_joined_report() -> None:
+    rendering = make_engine({
+        "segments": [{"id": "s", "template": "{{ a }} and {{ b }}.", "facts": ["a", "b"], "realizer": "joining"}],
+        "validators": {"unchecking": {}},
+    }, plugin_of(Joining, Unchecking))
+    first = rendering.render({"a": "Ada", "b": "Bob"}).segments[0].candidates[0]
+    (report,) = first.reports
+    assert report.meta["unchecked"] == {"s#1: b": "no lexicon entry"}
+    assert report.meta["parts"][1]["meta"] == {"unchecked": {"b": "no lexicon entry"}}
+    assert "meta" not in report.meta["parts"][0]

@@ -45,12 +45,16 @@ def _units(trace: CandidateTrace, owner: SegmentResult) -> list[tuple[tuple[int,
 
 def _joined(validator: str, found: list[tuple[Segment, ValidationReport]]) -> ValidationReport:
     """One validator's report on a candidate joined from parts: every part's issues (named by the part), the mean
-    score, and each part's verdict in the meta."""
+    score, and each part's verdict and meta in the meta; what a part left unchecked stays in sight at the top."""
     issues = [replace(issue, message=f"{segment.id}: {issue.message}", span=None)
               for segment, report in found for issue in report.issues]
     score = sum(report.score for _, report in found) / len(found)
-    meta = {"parts": [{"segment": segment.id, "passed": report.passed, "score": report.score}
-                      for segment, report in found]}
+    meta: dict[str, Any] = {"parts": [{"segment": segment.id, "passed": report.passed, "score": report.score,
+                                       **({"meta": report.meta} if report.meta else {})} for segment, report in found]}
+    unchecked = {f"{segment.id}: {name}": why for segment, report in found
+                 if isinstance(report.meta.get("unchecked"), dict) for name, why in report.meta["unchecked"].items()}
+    if unchecked:
+        meta["unchecked"] = unchecked
     return ValidationReport(validator, issues, round(score, 4), meta)
 
 
