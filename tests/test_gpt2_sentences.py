@@ -64,6 +64,12 @@ def test_sentences_about_one_subject_are_joined() -> None:
         "X is a city. It is old. X has 3 parks.")
     assert join_sentences([("X", "X and Y are related."), ("X", "X is red.")]) == "X and Y are related. X is red."
     assert join_sentences([("X", "X's colour is red."), ("X", "X is old.")]) == "X's colour is red. X is old."
+    # neighbouring predicates that differ only in the name they end on become one
+    assert join_sentences([("X", "X was born in Katowice."), ("X", "X was born in Poland."), ("X", "X is old.")],
+                          ["X", "Katowice", "Poland"]) == "X was born in Katowice and Poland and is old."
+    assert join_sentences([("X", "The X plays for A."), ("X", "X plays for the B C."), ("X", "X plays for D.")],
+                          ["X", "A", "B C", "D"]) == "The X plays for A, the B C and D."
+    assert join_sentences([("X", "X plays for A."), ("X", "X plays in A.")], ["X", "A"]) == "X plays for A and plays in A."
     # a full stop inside a name ends no sentence: the subject's own, or a name the segment holds; others stay apart
     assert join_sentences([("A.S. Roma", "A.S. Roma play in Serie A."), ("A.S. Roma", "A.S. Roma is in Rome.")]) == (
         "A.S. Roma play in Serie A and is in Rome.")

@@ -82,7 +82,8 @@ def names_in(parts: Sequence[Segment]) -> list[str]:
 
 def join_sentences(sentences: Sequence[tuple[str, str]], names: Sequence[str] = ()) -> str:
     """(subject, sentence) pairs in order; a run of single sentences that each begin with the same subject (or
-    "The " and it) becomes one: the first whole, the others without their subject, joined by commas and "and". Then
+    "The " and it) becomes one: the first whole, the others without their subject, joined by commas and "and", and
+    neighbouring predicates that differ only in the name they end on written once ("was born in A and B"). Then
     a sentence that ends on the next one's subject takes it as a relative clause ("A is in B. B is part of C." as
     "A is in B, which is part of C."), once per sentence, as the template does. `names`: the entities' written
     forms, whose full stops ("Albert B. White", "Inc.") end no sentence."""
@@ -119,9 +120,35 @@ def _runs(sentences: Sequence[tuple[str, str]], names: Sequence[str]) -> list[tu
         if not rests:
             out.append((subject, first))
             continue
-        joined = ", ".join(rests[:-1])
-        out.append((subject, f"{first[:-1]}{', ' + joined if joined else ''} and {rests[-1]}."))
+        own = _predicate_after(first, subject, names) or ""
+        out.append((subject, f"{first[:len(first) - 1 - len(own)]}{_listed(_merged([own, *rests], names))}."))
     return out
+
+
+def _merged(predicates: Sequence[str], names: Sequence[str]) -> list[str]:
+    """Neighbouring predicates that differ only in the name they end on ("plays for A", "plays for the B") as one
+    ("plays for A and the B")."""
+    out: list[tuple[str, list[str]]] = []
+    for predicate in predicates:
+        verb, name = _ending_name(predicate, names)
+        if out and verb and out[-1][0] == verb:
+            out[-1][1].append(name)
+        else:
+            out.append((verb, [name]) if verb else ("", [predicate]))
+    return [f"{verb} {_listed(objects)}" if verb else objects[0] for verb, objects in out]
+
+
+def _ending_name(predicate: str, names: Sequence[str]) -> tuple[str, str]:
+    """(what comes before, the name) when the predicate ends on one of the names (or "the" and it), else ("", "")."""
+    for name in sorted(names, key=len, reverse=True):
+        for written in (f"the {name}", name):
+            if predicate.endswith(" " + written) and len(predicate) > len(written) + 1:
+                return predicate[:-len(written) - 1], written
+    return "", ""
+
+
+def _listed(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _predicate_after(sentence: str, subject: str, names: Sequence[str] = ()) -> str | None:
