@@ -110,17 +110,17 @@ def _runs(sentences: Sequence[tuple[str, str]], names: Sequence[str]) -> list[tu
         subject, first = sentences[index][0], sentences[index][1].strip()
         rests: list[str] = []
         index += 1
-        if _predicate_after(first, subject, names) is not None:
+        own = _predicate_after(first, subject, names)
+        if own is not None:
             while index < len(sentences) and sentences[index][0] == subject:
                 rest = _predicate_after(sentences[index][1].strip(), subject, names)
                 if rest is None:
                     break
                 rests.append(rest)
                 index += 1
-        if not rests:
+        if own is None or not rests:
             out.append((subject, first))
             continue
-        own = _predicate_after(first, subject, names) or ""
         out.append((subject, f"{first[:len(first) - 1 - len(own)]}{_listed(_merged([own, *rests], names))}."))
     return out
 

@@ -489,12 +489,12 @@ class FactChecker:
         say it: the first word that names another predicate ('the colour of Indonesia' for a language). Only for one
         relation: a text of several writes words for them that no lexicon lists (27% of faithful WebNLG texts would
         be flagged instead of 20%)."""
-        if len(triples) != 1 or self.predicates.cues_of(predicate) & stems(_outside_names(state.text, written)):
+        if len(triples) != 1:
             return None
-        names = [span for end in written for variant in (end, without_disambiguator(end))
-                 for span in find_phrase(state.text, variant)]
-        found = self.predicates.foreign_words(state.text, {str(p) for _, p, _ in triples},
-                                              lambda span: not any(a <= span[0] < b for a, b in names))
+        outside = _outside_names(state.text, written)
+        if self.predicates.cues_of(predicate) & stems(outside):
+            return None
+        found = self.predicates.foreign_words(outside, {str(p) for _, p, _ in triples})
         word, other = next(iter(found.items()), (None, None))
         return None if word is None else f"{word!r} names the predicate {predicate_words(other)!r}"
 
@@ -846,10 +846,10 @@ def _outer_spans(text: str, end: str, names: list[str]) -> list[Span]:
 
 
 def _outside_names(text: str, names: list[str]) -> str:
-    """The text without the names (as given or without their disambiguator)."""
+    """The text with the names (as given or without their disambiguator) blanked out."""
     for name in sorted({v for end in names for v in (end, without_disambiguator(end))}, key=len, reverse=True):
         for a, b in reversed(find_phrase(text, name)):
-            text = text[:a] + " " + text[b:]
+            text = text[:a] + " " * (b - a) + text[b:]
     return text
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,16 +91,15 @@ class PredicateLexicon:
             return None
         return self.cue_stems[predicate] | stems(predicate_words(predicate))
 
-    def foreign_words(self, text: str, predicates: set[str], outside: Callable[[tuple[int, int]], bool]
-                      ) -> dict[str, str]:
-        """Words of the text (where `outside` says they are no part of a name) that are the very words of a lexicon
-        predicate other than `predicates` and say none of them: {word: that predicate}. "The Indonesian language is
-        the colour of Indonesia" says 'colour', not 'language'."""
+    def foreign_words(self, text: str, predicates: set[str]) -> dict[str, str]:
+        """Words of the text (its names blanked out) that are the very words of a lexicon predicate other than
+        `predicates` and say none of them: {word: that predicate}. "The Indonesian language is the colour of
+        Indonesia" says 'colour', not 'language'."""
         own = set().union(*(self.cues_of(p) for p in predicates)) if predicates else set()
         found: dict[str, str] = {}
         for match in WORD.finditer(text):
             word = stem(match.group())
-            if len(match.group()) > 2 and word not in own and word not in STOP_WORDS and outside(match.span()) \
+            if len(match.group()) > 2 and word not in own and word not in STOP_WORDS \
                     and (other := self._named_by.get(word)) is not None:
                 found.setdefault(match.group(), other)
         return found
